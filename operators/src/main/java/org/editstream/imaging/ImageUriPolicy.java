@@ -1,0 +1,119 @@
+package org.editstream.imaging;
+
+import org.editstream.rejections.Refusal;
+import org.editstream.schema.Reason;
+
+import java.io.Serializable;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Which image URIs the job may read. By default only file:// URIs under the configured folders; object
+ * store URIs (s3://bucket/prefix, hdfs://...) only under configured prefixes; http(s) only when enabled,
+ * and never to loopback, link-local or private addresses unless the host is allowlisted.
+ *
+ * @param fileRoots      folders under which file:// images may be read
+ * @param storePrefixes  URI prefixes (s3://bucket/images/, hdfs://nn/data/) that may be read
+ * @param httpEnabled    whether http(s) URIs may be fetched at all
+ * @param httpHostAllowlist hosts that may be fetched even when they resolve to private addresses
+ */
+public record ImageUriPolicy(List<Path> fileRoots, List<String> storePrefixes, boolean httpEnabled,
+                             Set<String> httpHostAllowlist) implements Serializable {
+
+    public ImageUriPolicy {
+        fileRoots = fileRoots.stream().map(p -> p.toAbsolutePath().normalize()).toList();
+        storePrefixes = List.copyOf(storePrefixes);
+        httpHostAllowlist = Set.copyOf(httpHostAllowlist);
+    }
+
+    public static ImageUriPolicy filesUnder(List<Path> roots) {
+        return new ImageUriPolicy(roots, List.of(), false, Set.of());
+    }
+
+    /** Checks the URI without touching the resource; a refusal says which rule it broke. */
+    public void check(String uriText) throws Refusal {
+        URI uri;
+        try {
+            uri = new URI(uriText);
+        } catch (URISyntaxException e) {
+            throw new Refusal(Reason.IMAGE_URI_NOT_ALLOWED, "image URI is malformed: " + e.getMessage());
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        switch (scheme) {
+            case "file" -> checkFile(uri);
+            case "http", "https" -> checkHttp(uri);
+            case "" -> throw new Refusal(Reason.IMAGE_URI_NOT_ALLOWED,
+                    "image URI '" + uriText + "' has no scheme (use file://, s3://, ...)");
+            default -> checkStore(uriText, scheme);
+        }
+    }
+
+    private void checkFile(URI uri) throws Refusal {
+        Path path;
+        try {
+            path = Paths.get(uri).toAbsolutePath().normalize();
+        } catch (RuntimeException e) {
+            throw new Refusal(Reason.IMAGE_URI_NOT_ALLOWED, "file URI '" + uri + "' is not a local path: " + e.getMessage());
+        }
+        for (Path root : fileRoots) {
+            if (path.startsWith(root)) {
+                return;
+            }
+        }
+        throw new Refusal(Reason.IMAGE_URI_NOT_ALLOWED, "file " + path + " is outside the allowed image folders "
+                + fileRoots + " (add one with --image-root)");
+    }
+
+    private void checkStore(String uriText, String scheme) throws Refusal {
+        for (String prefix : storePrefixes) {
+            if (uriText.startsWith(prefix)) {
+                return;
+            }
+        }
+        throw new Refusal(Reason.IMAGE_URI_NOT_ALLOWED, scheme + " URI '" + uriText
+                + "' is under no allowed prefix " + storePrefixes + " (add one with --image-prefix)");
+    }
+
+    private void checkHttp(URI uri) throws Refusal {
+        if (!httpEnabled) {
+            throw new Refusal(Reason.IMAGE_URI_NOT_ALLOWED, "http(s) image URIs are disabled (enable with --allow-http-images): " + uri);
+        }
+        String host = uri.getHost();
+        if (host == null) {
+            throw new Refusal(Reason.IMAGE_URI_NOT_ALLOWED, "http URI has no host: " + uri);
+        }
+        if (httpHostAllowlist.contains(host.toLowerCase(Locale.ROOT))) {
+            return;
+        }
+        InetAddress[] addresses;
+        try {
+            addresses = InetAddress.getAllByName(host);
+        } catch (UnknownHostException e) {
+            throw new Refusal(Reason.IMAGE_URI_UNREACHABLE, "host of image URI does not resolve: " + host);
+        }
+        for (InetAddress address : addresses) {
+            if (isInternal(address)) {
+                throw new Refusal(Reason.IMAGE_URI_NOT_ALLOWED, "image host " + host + " resolves to internal address "
+                        + address.getHostAddress() + " (allowlist the host to permit it)");
+            }
+        }
+    }
+
+    static boolean isInternal(InetAddress a) {
+        if (a.isLoopbackAddress() || a.isLinkLocalAddress() || a.isSiteLocalAddress() || a.isAnyLocalAddress()
+                || a.isMulticastAddress()) {
+            return true;
+        }
+        byte[] b = a.getAddress();
+        // IPv6 unique local addresses fc00::/7 and IPv4 carrier-grade NAT 100.64.0.0/10
+        return b.length == 16 && (b[0] & 0xFE) == 0xFC
+                || b.length == 4 && (b[0] & 0xFF) == 100 && (b[1] & 0xC0) == 64;
+    }
+}

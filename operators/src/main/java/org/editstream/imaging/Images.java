@@ -1,0 +1,66 @@
+package org.editstream.imaging;
+
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
+
+/** Small operations on working images that every recipe needs. */
+public final class Images {
+    private Images() {
+    }
+
+    /** The image as TYPE_3BYTE_BGR (the same object when it already is), alpha composited over white. */
+    public static BufferedImage toBgr(BufferedImage image) {
+        if (image.getType() == BufferedImage.TYPE_3BYTE_BGR) {
+            return image;
+        }
+        BufferedImage bgr = new BufferedImage(image.getWidth(), image.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
+        Graphics2D g = bgr.createGraphics();
+        try {
+            g.setColor(Color.WHITE);
+            g.fillRect(0, 0, image.getWidth(), image.getHeight());
+            g.drawImage(image, 0, 0, null);
+        } finally {
+            g.dispose();
+        }
+        return bgr;
+    }
+
+    public static BufferedImage copy(BufferedImage image) {
+        BufferedImage bgr = toBgr(image);
+        BufferedImage copy = new BufferedImage(bgr.getWidth(), bgr.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
+        System.arraycopy(bytes(bgr), 0, bytes(copy), 0, bytes(bgr).length);
+        return copy;
+    }
+
+    /** The backing bytes of a TYPE_3BYTE_BGR or TYPE_BYTE_GRAY image (not a copy). */
+    public static byte[] bytes(BufferedImage image) {
+        return ((DataBufferByte) image.getRaster().getDataBuffer()).getData();
+    }
+
+    /** Mean absolute difference of two same-size images, over all channels, in [0, 1]. */
+    public static double meanAbsoluteDifference(BufferedImage a, BufferedImage b) {
+        if (a.getWidth() != b.getWidth() || a.getHeight() != b.getHeight()) {
+            throw new IllegalArgumentException("images differ in size: " + a.getWidth() + "x" + a.getHeight()
+                    + " vs " + b.getWidth() + "x" + b.getHeight());
+        }
+        byte[] x = bytes(toBgr(a));
+        byte[] y = bytes(toBgr(b));
+        long sum = 0;
+        for (int i = 0; i < x.length; i++) {
+            sum += Math.abs((x[i] & 0xFF) - (y[i] & 0xFF));
+        }
+        return sum / (255.0 * x.length);
+    }
+
+    /** Mean Rec. 601 luma of an image, in [0, 255]. */
+    public static double meanLuma(BufferedImage image) {
+        byte[] p = bytes(toBgr(image));
+        double sum = 0;
+        for (int i = 0; i < p.length; i += 3) {
+            sum += 0.114 * (p[i] & 0xFF) + 0.587 * (p[i + 1] & 0xFF) + 0.299 * (p[i + 2] & 0xFF);
+        }
+        return sum / (p.length / 3.0);
+    }
+}

@@ -1,0 +1,26 @@
+package org.editstream.tasks;
+
+/** A model or tool that some task needs. A task is enabled only when every capability it needs is present. */
+public enum Capability {
+    DIFFUSION("a text-to-image diffusion model (--models DIR/diffusion)"),
+    INPAINTING("an inpainting diffusion model (--models DIR/inpainting)"),
+    GROUNDING("a grounding model (--models DIR/grounding)"),
+    SEGMENTATION("a segmentation model (--models DIR/segmentation)"),
+    CLIP("a CLIP model (--models DIR/clip)"),
+    OCR("Tesseract OCR with English data (apt-get install tesseract-ocr-eng, or --tessdata DIR)"),
+    FONTS("TrueType fonts for Java2D (apt-get install fonts-dejavu-core)"),
+    EDGE_DETECTOR("an edge detector (OpenCV, bundled)"),
+    DEPTH("a depth model (--models DIR/depth)"),
+    POSE("a pose model (--models DIR/pose)"),
+    SEGMENTATION_MAP("a semantic segmentation model (--models DIR/segmap)");
+
+    private final String description;
+
+    Capability(String description) {
+        this.description = description;
+    }
+
+    public String description() {
+        return description;
+    }
+}
