@@ -1,0 +1,83 @@
+package org.editstream.recipes;
+
+import org.editstream.imaging.TextRenderer;
+import org.editstream.perception.Tessdata;
+import org.editstream.perception.TesseractTextRecognizer;
+import org.editstream.schema.Task;
+import org.editstream.tasks.Capability;
+
+import java.io.Serializable;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The recipes of this build, opened with the tools this deployment has. Knows which capabilities are
+ * present (so the job can disable the tasks that lack theirs) and owns the native resources recipes hold.
+ */
+public final class RecipeBook implements AutoCloseable {
+    /** Tasks that have a recipe class in this build. */
+    public static final Set<Task> TASKS_WITH_RECIPE = EnumSet.of(Task.COLOR, Task.SKETCH, Task.TEXT);
+
+    private final Map<Task, Recipe> recipes;
+    private final TesseractTextRecognizer ocr;
+
+    private RecipeBook(Map<Task, Recipe> recipes, TesseractTextRecognizer ocr) {
+        this.recipes = recipes;
+        this.ocr = ocr;
+    }
+
+    /** Where the tools recipes use are found. */
+    public record Tools(Path tessdata) implements Serializable {
+        public static Tools defaults() {
+            return new Tools(null);
+        }
+    }
+
+    /** The capabilities present on this machine for these tools. */
+    public static Set<Capability> capabilities(Tools tools) {
+        Set<Capability> found = EnumSet.of(Capability.EDGE_DETECTOR);
+        if (Tessdata.find(tools.tessdata()).isPresent()) {
+            found.add(Capability.OCR);
+        }
+        if (TextRenderer.fontsInstalled()) {
+            found.add(Capability.FONTS);
+        }
+        return found;
+    }
+
+    /** Opens the recipes of the given tasks (those the job enabled). */
+    public static RecipeBook open(Tools tools, Set<Task> tasks) {
+        Map<Task, Recipe> recipes = new EnumMap<>(Task.class);
+        TesseractTextRecognizer ocr = null;
+        if (tasks.contains(Task.COLOR)) {
+            recipes.put(Task.COLOR, new ColorRecipe());
+        }
+        if (tasks.contains(Task.SKETCH)) {
+            recipes.put(Task.SKETCH, new SketchRecipe());
+        }
+        if (tasks.contains(Task.TEXT)) {
+            Optional<Path> tessdata = Tessdata.find(tools.tessdata());
+            if (tessdata.isEmpty()) {
+                throw new IllegalStateException("the text task is enabled but no OCR data was found; " + Tessdata.INSTALL_HINT);
+            }
+            ocr = new TesseractTextRecognizer(tessdata.get());
+            recipes.put(Task.TEXT, new TextRecipe(ocr));
+        }
+        return new RecipeBook(recipes, ocr);
+    }
+
+    public Optional<Recipe> recipe(Task task) {
+        return Optional.ofNullable(recipes.get(task));
+    }
+
+    @Override
+    public void close() {
+        if (ocr != null) {
+            ocr.close();
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package org.editstream.recipes;
+
+import org.editstream.imaging.Inpainting;
+import org.editstream.imaging.Masks;
+import org.editstream.imaging.TextRenderer;
+import org.editstream.perception.RecognizedWord;
+import org.editstream.perception.TextRecognizer;
+import org.editstream.rejections.Refusal;
+import org.editstream.schema.Instruction;
+import org.editstream.schema.Reason;
+import org.editstream.schema.Task;
+
+import java.awt.Color;
+import java.awt.Rectangle;
+import java.awt.image.BufferedImage;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * Text: OCR finds the words, their boxes make the mask, inpainting takes the text away (the clean image).
+ * add = (clean, original), remove = (original, clean), replace = (original, clean + new text rendered in the
+ * instruction's font and colour where the old text was).
+ */
+public final class TextRecipe implements Recipe {
+    /** Words OCR reads with less confidence than this are ignored (0..100). */
+    static final float MIN_CONFIDENCE = 55;
+    /** Mask padding around each word, as a fraction of the word's height (at least 2 pixels). */
+    static final double PADDING_FRACTION = 0.2;
+    static final double INPAINT_RADIUS = 5;
+    /** Longest found text an instruction quotes. */
+    static final int MAX_QUOTED_CHARS = 60;
+
+    private final TextRecognizer ocr;
+
+    public TextRecipe(TextRecognizer ocr) {
+        this.ocr = ocr;
+    }
+
+    @Override
+    public Task task() {
+        return Task.TEXT;
+    }
+
+    @Override
+    public String name() {
+        return "text";
+    }
+
+    @Override
+    public EditPair make(BufferedImage image, Instruction instruction, SplittableRandom random) throws Refusal {
+        String mode = Recipe.intent(instruction, "mode");
+        List<RecognizedWord> words = readableWords(ocr.words(image));
+        if (words.isEmpty()) {
+            throw new Refusal(Reason.NO_TEXT_FOUND, "OCR found no readable text in the "
+                    + image.getWidth() + "x" + image.getHeight() + " image");
+        }
+        int padding = Math.max(2, (int) Math.round(PADDING_FRACTION
+                * words.stream().mapToInt(w -> w.box().height).max().orElse(0)));
+        BufferedImage mask = Masks.ofBoxes(image.getWidth(), image.getHeight(),
+                words.stream().map(RecognizedWord::box).toList(), padding);
+        BufferedImage clean = Inpainting.telea(image, mask, INPAINT_RADIUS);
+
+        String foundText = quote(words);
+        Map<String, String> parameters = new TreeMap<>();
+        parameters.put("mode", mode);
+        parameters.put("words", Integer.toString(words.size()));
+        parameters.put("inpainting", "telea");
+        parameters.put("mask_padding", Integer.toString(padding));
+        List<String> models = List.of(ocr.modelId(), "opencv-4.11 inpaint-telea");
+        Map<String, String> facts = Map.of("found_text", foundText);
+        return switch (mode) {
+            case "remove" -> new EditPair(image, clean, mask, parameters, models, facts);
+            case "add" -> new EditPair(clean, image, mask, parameters, models, facts);
+            case "replace" -> {
+                String newText = Recipe.intent(instruction, "new_text");
+                String family = Recipe.intent(instruction, "font_family");
+                boolean bold = Boolean.parseBoolean(instruction.getIntent().getOrDefault("bold", "false"));
+                Color color = new Color(Integer.parseInt(Recipe.intent(instruction, "color_rgb"), 16));
+                Rectangle where = union(words);
+                BufferedImage replaced = TextRenderer.drawFitted(clean, newText, family, bold, color, where);
+                parameters.put("new_text", newText);
+                parameters.put("font_family", family);
+                parameters.put("bold", Boolean.toString(bold));
+                parameters.put("color_rgb", Recipe.intent(instruction, "color_rgb"));
+                parameters.put("text_box", where.x + "," + where.y + "," + where.width + "," + where.height);
+                yield new EditPair(image, replaced, mask, parameters, models, facts);
+            }
+            default -> throw new Refusal(Reason.RECIPE_FAILED, "unknown text mode '" + mode + "'");
+        };
+    }
+
+    /** Confident words with at least two letters or digits, in reading order. */
+    static List<RecognizedWord> readableWords(List<RecognizedWord> words) {
+        List<RecognizedWord> kept = new ArrayList<>();
+        for (RecognizedWord w : words) {
+            long alphanumerics = w.text().codePoints().filter(Character::isLetterOrDigit).count();
+            if (w.confidence() >= MIN_CONFIDENCE && alphanumerics >= 2 && w.box().width > 0 && w.box().height > 0) {
+                kept.add(w);
+            }
+        }
+        kept.sort(Comparator.<RecognizedWord>comparingInt(w -> w.box().y / Math.max(1, w.box().height))
+                .thenComparingInt(w -> w.box().x));
+        return kept;
+    }
+
+    private static String quote(List<RecognizedWord> words) {
+        String all = words.stream().map(RecognizedWord::text).collect(Collectors.joining(" "));
+        return all.length() <= MAX_QUOTED_CHARS ? all : all.substring(0, MAX_QUOTED_CHARS).strip() + "...";
+    }
+
+    private static Rectangle union(List<RecognizedWord> words) {
+        Rectangle r = new Rectangle(words.get(0).box());
+        for (RecognizedWord w : words) {
+            r.add(w.box());
+        }
+        return r;
+    }
+}
