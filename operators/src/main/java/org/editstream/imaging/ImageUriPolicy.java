@@ -19,22 +19,22 @@ import java.util.Set;
  * store URIs (s3://bucket/prefix, hdfs://...) only under configured prefixes; http(s) only when enabled,
  * and never to loopback, link-local or private addresses unless the host is allowlisted.
  *
- * @param fileRoots      folders under which file:// images may be read
+ * @param fileRoots      folders (absolute paths) under which file:// images may be read
  * @param storePrefixes  URI prefixes (s3://bucket/images/, hdfs://nn/data/) that may be read
  * @param httpEnabled    whether http(s) URIs may be fetched at all
  * @param httpHostAllowlist hosts that may be fetched even when they resolve to private addresses
  */
-public record ImageUriPolicy(List<Path> fileRoots, List<String> storePrefixes, boolean httpEnabled,
+public record ImageUriPolicy(List<String> fileRoots, List<String> storePrefixes, boolean httpEnabled,
                              Set<String> httpHostAllowlist) implements Serializable {
 
     public ImageUriPolicy {
-        fileRoots = fileRoots.stream().map(p -> p.toAbsolutePath().normalize()).toList();
+        fileRoots = fileRoots.stream().map(p -> Path.of(p).toAbsolutePath().normalize().toString()).toList();
         storePrefixes = List.copyOf(storePrefixes);
         httpHostAllowlist = Set.copyOf(httpHostAllowlist);
     }
 
     public static ImageUriPolicy filesUnder(List<Path> roots) {
-        return new ImageUriPolicy(roots, List.of(), false, Set.of());
+        return new ImageUriPolicy(roots.stream().map(Path::toString).toList(), List.of(), false, Set.of());
     }
 
     /** Checks the URI without touching the resource; a refusal says which rule it broke. */
@@ -62,8 +62,8 @@ public record ImageUriPolicy(List<Path> fileRoots, List<String> storePrefixes, b
         } catch (RuntimeException e) {
             throw new Refusal(Reason.IMAGE_URI_NOT_ALLOWED, "file URI '" + uri + "' is not a local path: " + e.getMessage());
         }
-        for (Path root : fileRoots) {
-            if (path.startsWith(root)) {
+        for (String root : fileRoots) {
+            if (path.startsWith(Path.of(root))) {
                 return;
             }
         }

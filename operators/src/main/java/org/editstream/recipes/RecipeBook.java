@@ -31,7 +31,12 @@ public final class RecipeBook implements AutoCloseable {
     }
 
     /** Where the tools recipes use are found. */
-    public record Tools(Path tessdata) implements Serializable {
+    public record Tools(String tessdata) implements Serializable {
+        /** The configured tessdata folder, or null to search the usual places. */
+        public Path tessdataPath() {
+            return tessdata == null ? null : Path.of(tessdata);
+        }
+
         public static Tools defaults() {
             return new Tools(null);
         }
@@ -40,7 +45,7 @@ public final class RecipeBook implements AutoCloseable {
     /** The capabilities present on this machine for these tools. */
     public static Set<Capability> capabilities(Tools tools) {
         Set<Capability> found = EnumSet.of(Capability.EDGE_DETECTOR);
-        if (Tessdata.find(tools.tessdata()).isPresent()) {
+        if (Tessdata.find(tools.tessdataPath()).isPresent()) {
             found.add(Capability.OCR);
         }
         if (TextRenderer.fontsInstalled()) {
@@ -60,7 +65,7 @@ public final class RecipeBook implements AutoCloseable {
             recipes.put(Task.SKETCH, new SketchRecipe());
         }
         if (tasks.contains(Task.TEXT)) {
-            Optional<Path> tessdata = Tessdata.find(tools.tessdata());
+            Optional<Path> tessdata = Tessdata.find(tools.tessdataPath());
             if (tessdata.isEmpty()) {
                 throw new IllegalStateException("the text task is enabled but no OCR data was found; " + Tessdata.INSTALL_HINT);
             }

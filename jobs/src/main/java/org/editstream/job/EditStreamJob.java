@@ -1,0 +1,144 @@
+package org.editstream.job;
+
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.formats.avro.AvroSerializationSchema;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.editstream.captions.CaptionValidator;
+import org.editstream.filters.FilterChain;
+import org.editstream.filters.PixelChangeFilter;
+import org.editstream.flink.AssignTasks;
+import org.editstream.flink.DecodeCaptions;
+import org.editstream.flink.DedupeCaptions;
+import org.editstream.flink.FilterSamples;
+import org.editstream.flink.KafkaRecord;
+import org.editstream.flink.KafkaRecordDeserializer;
+import org.editstream.flink.MakePairs;
+import org.editstream.flink.Rejected;
+import org.editstream.flink.RestartDrill;
+import org.editstream.flink.ValidateCaptions;
+import org.editstream.flink.WriteInstructions;
+import org.editstream.imaging.ImageDecoder;
+import org.editstream.instruct.TemplateInstructionWriter;
+import org.editstream.recipes.RecipeBook;
+import org.editstream.schema.CaptionEvent;
+import org.editstream.schema.EditRequest;
+import org.editstream.schema.EditSample;
+import org.editstream.schema.Rejection;
+import org.editstream.tasks.EnabledTasks;
+import org.editstream.tasks.TaskAssigner;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * The EditStream job, top to bottom as DESIGN.md draws it:
+ * captions -> decode -> validate -> dedupe -> assign task -> write instruction -> make pair -> filter
+ * -> samples, with every stage's rejections unioned into the rejections topic.
+ */
+public final class EditStreamJob {
+    private EditStreamJob() {
+    }
+
+    /** Decides, once at start-up, which tasks this deployment can make (the rest say why not). */
+    public static EnabledTasks enabledTasks(JobConfig config) {
+        return EnabledTasks.decide(RecipeBook.capabilities(config.tools()), RecipeBook.TASKS_WITH_RECIPE);
+    }
+
+    public static void build(StreamExecutionEnvironment env, JobConfig config, EnabledTasks enabled) {
+        ImageDecoder decoder = new ImageDecoder(config.imageLimits());
+        CaptionValidator validator = new CaptionValidator(config.captionLimits(), decoder, config.imageStore().policy());
+        TaskAssigner assigner = new TaskAssigner(enabled, config.taskMix());
+        FilterChain filters = new FilterChain(List.of(PixelChangeFilter.withDefaults()));
+
+        DataStream<KafkaRecord> raw = env
+                .fromSource(captionSource(config), WatermarkStrategy.noWatermarks(), "captions from Kafka")
+                .uid("captions-source");
+        SingleOutputStreamOperator<CaptionEvent> decoded = raw
+                .process(new DecodeCaptions()).uid("decode").name("decode captions");
+        SingleOutputStreamOperator<CaptionEvent> valid = decoded
+                .process(new ValidateCaptions(validator)).uid("validate").name("validate captions");
+        SingleOutputStreamOperator<CaptionEvent> unique = valid
+                .keyBy(captionId())
+                .process(new DedupeCaptions(config.dedupeTtl())).uid("dedupe").name("dedupe by caption id");
+        SingleOutputStreamOperator<EditRequest> assigned = unique
+                .process(new AssignTasks(enabled, assigner)).uid("assign").name("assign task");
+        SingleOutputStreamOperator<EditRequest> instructed = assigned
+                .process(new WriteInstructions(new TemplateInstructionWriter())).uid("instruct").name("write instruction");
+        SingleOutputStreamOperator<EditSample> made = instructed
+                .process(new MakePairs(config.tools(), enabled.enabled(), decoder, config.imageStore(), config.jobVersion()))
+                .uid("generate").name("make pair");
+        DataStream<EditSample> drilled = config.restartDrillAfter() > 0
+                ? made.map(new RestartDrill<EditSample>(config.restartDrillAfter())).uid("restart-drill").name("restart drill")
+                : made;
+        SingleOutputStreamOperator<EditSample> kept = drilled
+                .process(new FilterSamples(filters, config.maxRecordBytes(), config.imageStore()))
+                .uid("filter").name("filter samples");
+
+        kept.sinkTo(samplesSink(config)).uid("samples-sink").name("samples to Kafka");
+        decoded.getSideOutput(Rejected.TAG)
+                .union(valid.getSideOutput(Rejected.TAG), unique.getSideOutput(Rejected.TAG),
+                        assigned.getSideOutput(Rejected.TAG), instructed.getSideOutput(Rejected.TAG),
+                        made.getSideOutput(Rejected.TAG), kept.getSideOutput(Rejected.TAG))
+                .sinkTo(rejectionsSink(config)).uid("rejections-sink").name("rejections to Kafka");
+    }
+
+    private static KeySelector<CaptionEvent, String> captionId() {
+        return CaptionEvent::getId;
+    }
+
+    static KafkaSource<KafkaRecord> captionSource(JobConfig config) {
+        KafkaSourceBuilder<KafkaRecord> source = KafkaSource.<KafkaRecord>builder()
+                .setBootstrapServers(config.bootstrapServers())
+                .setTopics(config.captionsTopic())
+                .setGroupId(config.groupId())
+                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+                .setDeserializer(new KafkaRecordDeserializer())
+                .setProperty("isolation.level", "read_committed")
+                .setProperty("max.partition.fetch.bytes", Integer.toString(config.maxRecordBytes() + 1024 * 1024))
+                .setProperty("fetch.max.bytes", Integer.toString(4 * config.maxRecordBytes()))
+                .setProperty("partition.discovery.interval.ms", config.bounded() ? "-1" : "60000");
+        config.kafkaProperties().forEach(source::setProperty);
+        if (config.bounded()) {
+            source.setBounded(OffsetsInitializer.latest());
+        }
+        return source.build();
+    }
+
+    static KafkaSink<EditSample> samplesSink(JobConfig config) {
+        return KafkaSink.<EditSample>builder()
+                .setBootstrapServers(config.bootstrapServers())
+                .setKafkaProducerConfig(KafkaTopics.producerProperties(config))
+                .setRecordSerializer(KafkaRecordSerializationSchema.<EditSample>builder()
+                        .setTopic(config.samplesTopic())
+                        .setKeySerializationSchema(sample -> sample.getSampleId().getBytes(StandardCharsets.UTF_8))
+                        .setValueSerializationSchema(AvroSerializationSchema.forSpecific(EditSample.class))
+                        .build())
+                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                .setTransactionalIdPrefix(config.transactionalIdPrefix() + "-samples")
+                .build();
+    }
+
+    static KafkaSink<Rejection> rejectionsSink(JobConfig config) {
+        return KafkaSink.<Rejection>builder()
+                .setBootstrapServers(config.bootstrapServers())
+                .setKafkaProducerConfig(KafkaTopics.producerProperties(config))
+                .setRecordSerializer(KafkaRecordSerializationSchema.<Rejection>builder()
+                        .setTopic(config.rejectionsTopic())
+                        .setKeySerializationSchema(r -> r.getCaptionId().getBytes(StandardCharsets.UTF_8))
+                        .setValueSerializationSchema(AvroSerializationSchema.forSpecific(Rejection.class))
+                        .build())
+                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                .setTransactionalIdPrefix(config.transactionalIdPrefix() + "-rejections")
+                .build();
+    }
+}
