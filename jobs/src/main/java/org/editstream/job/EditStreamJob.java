@@ -105,11 +105,12 @@ public final class EditStreamJob {
                 .setDeserializer(new KafkaRecordDeserializer())
                 .setProperty("isolation.level", "read_committed")
                 .setProperty("max.partition.fetch.bytes", Integer.toString(config.maxRecordBytes() + 1024 * 1024))
-                .setProperty("fetch.max.bytes", Integer.toString(4 * config.maxRecordBytes()))
-                .setProperty("partition.discovery.interval.ms", config.bounded() ? "-1" : "60000");
+                .setProperty("fetch.max.bytes", Integer.toString(4 * config.maxRecordBytes()));
         config.kafkaProperties().forEach(source::setProperty);
         if (config.bounded()) {
             source.setBounded(OffsetsInitializer.latest());
+        } else {
+            source.setProperty("partition.discovery.interval.ms", "60000");
         }
         return source.build();
     }

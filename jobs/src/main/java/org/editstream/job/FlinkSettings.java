@@ -18,7 +18,7 @@ public final class FlinkSettings {
         c.put("execution.checkpointing.unaligned.enabled", "true");
         c.put("execution.checkpointing.timeout", "5 min");
         c.put("state.backend.type", "rocksdb");
-        c.put("state.backend.incremental", "true");
+        c.put("execution.checkpointing.incremental", "true");
         if (config.checkpointDirectory() != null) {
             c.put("execution.checkpointing.dir", config.checkpointDirectory());
         }

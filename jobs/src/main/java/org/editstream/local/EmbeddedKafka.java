@@ -3,6 +3,8 @@ package org.editstream.local;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Path;
 
 /**
@@ -40,13 +42,19 @@ public final class EmbeddedKafka implements AutoCloseable {
                 .setConfigProp("replica.fetch.max.bytes", Integer.toString(maxMessageBytes))
                 .setConfigProp("auto.create.topics.enable", "false")
                 .build();
+        PrintStream stdout = System.out;
         try {
+            // the formatter prints its bootstrap metadata to standard output; keep the terminal for progress
+            System.setOut(new PrintStream(OutputStream.nullOutputStream()));
             cluster.format();
+            System.setOut(stdout);
             cluster.startup();
             cluster.waitForReadyBrokers();
         } catch (Exception e) {
             cluster.close();
             throw e;
+        } finally {
+            System.setOut(stdout);
         }
         return new EmbeddedKafka(cluster);
     }

@@ -1,0 +1,45 @@
+package org.editstream.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code editstream} command line. */
+@Command(name = "editstream", mixinStandardHelpOptions = true, version = "editstream " + org.editstream.job.JobConfig.VERSION,
+        description = "Streams image captions into instruction-based image editing samples on Apache Flink.",
+        subcommands = {LocalCommand.class, RunCommand.class, ProduceCommand.class, BenchCommand.class,
+                CommandLine.HelpCommand.class})
+public class EditStreamCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        // our console logging, not the configuration files some dependencies ship (Kafka's log4j2.yaml)
+        if (System.getProperty("log4j2.configurationFile") == null) {
+            System.setProperty("log4j2.configurationFile", "classpath:editstream-log4j2.xml");
+        }
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line (also what tests run). */
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new EditStreamCommand());
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            commandLine.getErr().println("editstream " + commandLine.getCommandName() + ": " + messageOf(e));
+            return 2;
+        });
+        return cli;
+    }
+
+    private static String messageOf(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && (t.getMessage() == null || t instanceof java.util.concurrent.ExecutionException)) {
+            t = t.getCause();
+        }
+        return t.getMessage() != null ? t.getMessage() : t.toString();
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+}

@@ -1,0 +1,115 @@
+package org.editstream.cli;
+
+import org.editstream.captions.CaptionLimits;
+import org.editstream.flink.ImageStoreSettings;
+import org.editstream.imaging.ImageLimits;
+import org.editstream.imaging.ImageUriPolicy;
+import org.editstream.job.JobConfig;
+import org.editstream.recipes.RecipeBook;
+import org.editstream.tasks.TaskMix;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** The job's options, shared by the commands that run it; turned into one {@link JobConfig}. */
+public class JobOptions {
+    @Option(names = "--captions-topic", defaultValue = "captions", description = "Topic captions are read from (default: ${DEFAULT-VALUE}).")
+    String captionsTopic;
+
+    @Option(names = "--samples-topic", defaultValue = "samples", description = "Topic finished samples are written to (default: ${DEFAULT-VALUE}).")
+    String samplesTopic;
+
+    @Option(names = "--rejections-topic", defaultValue = "rejections", description = "Topic rejections are written to (default: ${DEFAULT-VALUE}).")
+    String rejectionsTopic;
+
+    @Option(names = "--group-id", defaultValue = "editstream", description = "Kafka consumer group of the job (default: ${DEFAULT-VALUE}).")
+    String groupId;
+
+    @Option(names = "--transactional-id-prefix", defaultValue = "editstream",
+            description = "Prefix of the Kafka sinks' transactional ids; keep it stable across restarts of one job (default: ${DEFAULT-VALUE}).")
+    String transactionalIdPrefix;
+
+    @Option(names = "--kafka-property", description = "Extra Kafka client property, e.g. security.protocol=SSL (repeatable).")
+    Map<String, String> kafkaProperties = new LinkedHashMap<>();
+
+    @Option(names = "--parallelism", defaultValue = "2", description = "Parallelism of every operator (default: ${DEFAULT-VALUE}).")
+    int parallelism;
+
+    @Option(names = "--checkpoint-interval", defaultValue = "PT10S",
+            description = "Checkpoint interval, ISO-8601 (PT10S); samples become visible to read_committed consumers at each checkpoint (default: ${DEFAULT-VALUE}).")
+    Duration checkpointInterval;
+
+    @Option(names = "--checkpoint-dir", description = "Checkpoint storage URI (file:///..., s3://...); Flink's default when absent.")
+    String checkpointDir;
+
+    @Option(names = "--task-mix", defaultValue = "uniform",
+            description = "Weights of the tasks, e.g. color=2,sketch=1,text=1, or 'uniform' (default: ${DEFAULT-VALUE}). Disabled tasks are never assigned.")
+    String taskMix;
+
+    @Option(names = "--tessdata", description = "Folder holding Tesseract's eng.traineddata (default: TESSDATA_PREFIX or the system folders).")
+    Path tessdata;
+
+    @Option(names = "--image-root", description = "Folder under which file:// image URIs may be read (repeatable; default: the working folder).")
+    List<Path> imageRoots = new ArrayList<>();
+
+    @Option(names = "--image-prefix", description = "URI prefix under which object-store images may be read, e.g. s3://bucket/images/ (repeatable).")
+    List<String> imagePrefixes = new ArrayList<>();
+
+    @Option(names = "--allow-http-images", description = "Allow http(s) image URIs (never to loopback, link-local or private addresses unless allowlisted).")
+    boolean allowHttpImages;
+
+    @Option(names = "--http-image-host", description = "Host that http(s) images may be fetched from even if it resolves to a private address (repeatable).")
+    List<String> httpHosts = new ArrayList<>();
+
+    @Option(names = "--image-store", description = "Folder URI where images too large to ship inline are stored by content hash (file:///..., s3://...).")
+    String imageStore;
+
+    @Option(names = "--max-side", defaultValue = "512", description = "Working size: longest image side after decoding (default: ${DEFAULT-VALUE}).")
+    int maxSide;
+
+    @Option(names = "--max-pixels", defaultValue = "40000000", description = "Images with more pixels are refused from their header (default: ${DEFAULT-VALUE}).")
+    long maxPixels;
+
+    @Option(names = "--max-image-bytes", defaultValue = "33554432", description = "Encoded images larger than this are refused (default: ${DEFAULT-VALUE}).")
+    int maxImageBytes;
+
+    @Option(names = "--max-caption-chars", defaultValue = "1000", description = "Longer captions are rejected (default: ${DEFAULT-VALUE}).")
+    int maxCaptionChars;
+
+    @Option(names = "--max-record-bytes", defaultValue = "8388608",
+            description = "Largest sample record; larger samples move their images to --image-store or are rejected (default: ${DEFAULT-VALUE}).")
+    int maxRecordBytes;
+
+    @Option(names = "--dedupe-ttl", defaultValue = "P7D", description = "How long a caption id is remembered for deduplication, ISO-8601 (default: ${DEFAULT-VALUE}).")
+    Duration dedupeTtl;
+
+    @Option(names = "--restart-drill-after", defaultValue = "0",
+            description = "Fail the job once after this many samples per subtask, to watch recovery from a checkpoint (0: off).")
+    long restartDrillAfter;
+
+    JobConfig.Builder toBuilder(String bootstrapServers) {
+        ImageLimits limits = new ImageLimits(maxPixels, maxImageBytes, maxSide);
+        List<Path> roots = imageRoots.isEmpty() ? List.of(Path.of(".").toAbsolutePath()) : imageRoots;
+        ImageUriPolicy policy = new ImageUriPolicy(roots.stream().map(p -> p.toAbsolutePath().toString()).toList(),
+                imagePrefixes, allowHttpImages, Set.copyOf(httpHosts));
+        return JobConfig.builder(bootstrapServers)
+                .kafkaProperties(Map.copyOf(kafkaProperties))
+                .captionsTopic(captionsTopic).samplesTopic(samplesTopic).rejectionsTopic(rejectionsTopic)
+                .groupId(groupId).transactionalIdPrefix(transactionalIdPrefix)
+                .parallelism(parallelism).checkpointInterval(checkpointInterval).checkpointDirectory(checkpointDir)
+                .taskMix(TaskMix.parse(taskMix))
+                .tools(new RecipeBook.Tools(tessdata == null ? null : tessdata.toAbsolutePath().toString()))
+                .captionLimits(new CaptionLimits(maxCaptionChars))
+                .imageLimits(limits)
+                .imageStore(new ImageStoreSettings(policy, maxImageBytes, imageStore, Duration.ofSeconds(10)))
+                .maxRecordBytes(maxRecordBytes)
+                .dedupeTtl(dedupeTtl)
+                .restartDrillAfter(restartDrillAfter);
+    }
+}
