@@ -29,6 +29,8 @@ import java.util.stream.Collectors;
 public final class TextRecipe implements Recipe {
     /** Words OCR reads with less confidence than this are ignored (0..100). */
     static final float MIN_CONFIDENCE = 55;
+    /** "Words" taller than this fraction of the image are OCR reading shapes as letters, not text. */
+    static final double MAX_WORD_HEIGHT_FRACTION = 0.25;
     /** Mask padding around each word, as a fraction of the word's height (at least 2 pixels). */
     static final double PADDING_FRACTION = 0.2;
     static final double INPAINT_RADIUS = 5;
@@ -54,7 +56,7 @@ public final class TextRecipe implements Recipe {
     @Override
     public EditPair make(BufferedImage image, Instruction instruction, SplittableRandom random) throws Refusal {
         String mode = Recipe.intent(instruction, "mode");
-        List<RecognizedWord> words = readableWords(ocr.words(image));
+        List<RecognizedWord> words = mostProminentLine(readableWords(ocr.words(image), image.getHeight()));
         if (words.isEmpty()) {
             throw new Refusal(Reason.NO_TEXT_FOUND, "OCR found no readable text in the "
                     + image.getWidth() + "x" + image.getHeight() + " image");
@@ -94,18 +96,57 @@ public final class TextRecipe implements Recipe {
         };
     }
 
-    /** Confident words with at least two letters or digits, in reading order. */
-    static List<RecognizedWord> readableWords(List<RecognizedWord> words) {
+    /** Confident, text-sized words with at least two letters or digits, in reading order. */
+    static List<RecognizedWord> readableWords(List<RecognizedWord> words, int imageHeight) {
         List<RecognizedWord> kept = new ArrayList<>();
         for (RecognizedWord w : words) {
             long alphanumerics = w.text().codePoints().filter(Character::isLetterOrDigit).count();
-            if (w.confidence() >= MIN_CONFIDENCE && alphanumerics >= 2 && w.box().width > 0 && w.box().height > 0) {
+            if (w.confidence() >= MIN_CONFIDENCE && alphanumerics >= 2 && w.box().width > 0 && w.box().height > 0
+                    && w.box().height <= MAX_WORD_HEIGHT_FRACTION * imageHeight) {
                 kept.add(w);
             }
         }
         kept.sort(Comparator.<RecognizedWord>comparingInt(w -> w.box().y / Math.max(1, w.box().height))
                 .thenComparingInt(w -> w.box().x));
         return kept;
+    }
+
+    /**
+     * The line of text that stands out most (largest total word area): the one the instruction names and the
+     * edit touches. Stray single words OCR finds in textures end up on lines of their own and are left alone.
+     */
+    static List<RecognizedWord> mostProminentLine(List<RecognizedWord> words) {
+        List<List<RecognizedWord>> lines = new ArrayList<>();
+        for (RecognizedWord word : words) {
+            List<RecognizedWord> line = lines.stream().filter(l -> sameLine(l.get(0).box(), word.box())).findFirst().orElse(null);
+            if (line == null) {
+                line = new ArrayList<>();
+                lines.add(line);
+            }
+            line.add(word);
+        }
+        List<RecognizedWord> best = List.of();
+        long bestArea = -1;
+        for (List<RecognizedWord> line : lines) {
+            long area = line.stream().mapToLong(w -> (long) w.box().width * w.box().height).sum();
+            if (area > bestArea) {
+                bestArea = area;
+                best = line;
+            }
+        }
+        List<RecognizedWord> sorted = new ArrayList<>(best);
+        sorted.sort(Comparator.comparingInt(w -> w.box().x));
+        return sorted;
+    }
+
+    /**
+     * Two boxes are on one line when they overlap vertically by at least half the smaller height and their
+     * heights are alike (letters of one line have one size).
+     */
+    private static boolean sameLine(Rectangle a, Rectangle b) {
+        int overlap = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+        double ratio = (double) Math.max(a.height, b.height) / Math.max(1, Math.min(a.height, b.height));
+        return overlap >= 0.5 * Math.min(a.height, b.height) && ratio <= 1.6;
     }
 
     private static String quote(List<RecognizedWord> words) {
