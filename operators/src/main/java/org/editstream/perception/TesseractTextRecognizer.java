@@ -48,13 +48,21 @@ public final class TesseractTextRecognizer implements TextRecognizer {
             rgb[i + 1] = src[i + 1];
             rgb[i + 2] = src[i];
         }
-        api.SetImage(rgb, w, h, 3, 3 * w);
-        api.SetSourceResolution(72);
         List<RecognizedWord> words = new ArrayList<>();
-        if (api.Recognize(null) != 0) {
-            api.Clear();
-            return words;
+        // Tesseract keeps the pixel pointer until Clear(): the native copy must outlive recognition
+        try (BytePointer pixels = new BytePointer(rgb)) {
+            api.SetImage(rgb, w, h, 3, 3 * w);
+            api.SetSourceResolution(72);
+            if (api.Recognize(null) != 0) {
+                api.Clear();
+                return words;
+            }
+            collect(words);
         }
+        return words;
+    }
+
+    private void collect(List<RecognizedWord> words) {
         try (ResultIterator it = api.GetIterator();
              IntPointer left = new IntPointer(1); IntPointer top = new IntPointer(1);
              IntPointer right = new IntPointer(1); IntPointer bottom = new IntPointer(1)) {
@@ -76,7 +84,6 @@ public final class TesseractTextRecognizer implements TextRecognizer {
         } finally {
             api.Clear();
         }
-        return words;
     }
 
     @Override
