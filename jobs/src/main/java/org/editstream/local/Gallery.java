@@ -1,6 +1,7 @@
 package org.editstream.local;
 
 import org.editstream.imaging.ImageEncoder;
+import org.editstream.imaging.ImageRefs;
 import org.editstream.imaging.Images;
 import org.editstream.schema.EditSample;
 import org.editstream.schema.ImageRef;
@@ -15,7 +16,6 @@ import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,10 +55,8 @@ public final class Gallery {
     }
 
     private static void write(Path file, ImageRef image) throws IOException {
-        if (image.getData() != null) {
-            ByteBuffer data = image.getData().duplicate();
-            byte[] bytes = new byte[data.remaining()];
-            data.get(bytes);
+        byte[] bytes = ImageRefs.inlineBytes(image);
+        if (bytes != null) {
             Files.write(file, bytes);
         }
     }
@@ -108,10 +106,9 @@ public final class Gallery {
 
     /** One row per sample: input | edited, with the instruction underneath. */
     private BufferedImage contactSheet() throws IOException {
-        int columns = 2;
         int cell = THUMB + 8;
         int rowHeight = THUMB + 30;
-        int perRow = columns;
+        int perRow = 2;
         int pairsPerLine = 3;
         int lines = Math.max(1, (samples.size() + pairsPerLine - 1) / pairsPerLine);
         int width = pairsPerLine * (perRow * cell + 16);
@@ -137,12 +134,10 @@ public final class Gallery {
     }
 
     private static void drawThumb(Graphics2D g, ImageRef ref, int x, int y) throws IOException {
-        if (ref.getData() == null) {
+        byte[] bytes = ImageRefs.inlineBytes(ref);
+        if (bytes == null) {
             return;
         }
-        ByteBuffer data = ref.getData().duplicate();
-        byte[] bytes = new byte[data.remaining()];
-        data.get(bytes);
         BufferedImage image = Images.toBgr(ImageIO.read(new ByteArrayInputStream(bytes)));
         double scale = Math.min((double) THUMB / image.getWidth(), (double) THUMB / image.getHeight());
         int w = (int) Math.round(image.getWidth() * scale);

@@ -2,6 +2,7 @@ package org.editstream.captions;
 
 import org.editstream.imaging.ImageDecoder;
 import org.editstream.imaging.ImageHeader;
+import org.editstream.imaging.ImageRefs;
 import org.editstream.imaging.ImageUriPolicy;
 import org.editstream.rejections.Refusal;
 import org.editstream.schema.CaptionEvent;
@@ -79,9 +80,7 @@ public final class CaptionValidator implements Serializable {
             uriPolicy.check(image.getUri());
             return image;
         }
-        byte[] bytes = new byte[image.getData().remaining()];
-        image.getData().duplicate().get(bytes);
-        ImageHeader header = decoder.readHeader(bytes);
+        ImageHeader header = decoder.readHeader(ImageRefs.inlineBytes(image));
         return ImageRef.newBuilder(image)
                 .setFormat(header.format())
                 .setWidth(header.width())

@@ -3,6 +3,7 @@ package org.editstream.filters;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificDatumWriter;
+import org.editstream.imaging.ImageRefs;
 import org.editstream.imaging.ImageStore;
 import org.editstream.rejections.Refusal;
 import org.editstream.schema.EditSample;
@@ -12,7 +13,6 @@ import org.editstream.schema.Reason;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 
 /**
  * Keeps samples within the Kafka record size the topics and clients are configured for: a sample whose
@@ -52,12 +52,10 @@ public final class RecordSizeLimit {
     }
 
     private ImageRef toStore(ImageRef image) throws Refusal {
-        if (image.getData() == null) {
+        byte[] bytes = ImageRefs.inlineBytes(image);
+        if (bytes == null) {
             return image;
         }
-        ByteBuffer data = image.getData().duplicate();
-        byte[] bytes = new byte[data.remaining()];
-        data.get(bytes);
         String uri = store.write(bytes, image.getFormat());
         return ImageRef.newBuilder(image).setData(null).setUri(uri).build();
     }

@@ -2,6 +2,7 @@ package org.editstream.recipes;
 
 import org.editstream.imaging.ImageDecoder;
 import org.editstream.imaging.ImageEncoder;
+import org.editstream.imaging.ImageRefs;
 import org.editstream.imaging.ImageStore;
 import org.editstream.imaging.Images;
 import org.editstream.imaging.Masks;
@@ -99,13 +100,8 @@ public final class SampleMaker {
             throw new Refusal(Reason.NO_INPUT_IMAGE,
                     "caption has no image and no text-to-image model is configured to make one");
         }
-        if (ref.getData() != null) {
-            ByteBuffer data = ref.getData().duplicate();
-            byte[] bytes = new byte[data.remaining()];
-            data.get(bytes);
-            return bytes;
-        }
-        return store.read(ref.getUri());
+        byte[] inline = ImageRefs.inlineBytes(ref);
+        return inline != null ? inline : store.read(ref.getUri());
     }
 
     static ImageRef png(BufferedImage image) {
