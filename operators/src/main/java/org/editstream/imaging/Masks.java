@@ -6,6 +6,24 @@ import java.awt.Rectangle;
 import java.awt.image.BufferedImage;
 import java.util.List;
 
+import org.bytedeco.opencv.opencv_core.Mat;
+import org.bytedeco.opencv.opencv_core.Rect;
+import org.bytedeco.opencv.opencv_core.Scalar;
+import org.bytedeco.opencv.opencv_core.Size;
+
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
+import static org.bytedeco.opencv.global.opencv_core.bitwise_not;
+import static org.bytedeco.opencv.global.opencv_core.bitwise_or;
+import static org.bytedeco.opencv.global.opencv_core.countNonZero;
+import static org.bytedeco.opencv.global.opencv_imgproc.COLOR_BGR2GRAY;
+import static org.bytedeco.opencv.global.opencv_imgproc.MORPH_ELLIPSE;
+import static org.bytedeco.opencv.global.opencv_imgproc.THRESH_BINARY;
+import static org.bytedeco.opencv.global.opencv_imgproc.THRESH_OTSU;
+import static org.bytedeco.opencv.global.opencv_imgproc.cvtColor;
+import static org.bytedeco.opencv.global.opencv_imgproc.dilate;
+import static org.bytedeco.opencv.global.opencv_imgproc.getStructuringElement;
+import static org.bytedeco.opencv.global.opencv_imgproc.threshold;
+
 /** Masks are TYPE_BYTE_GRAY images: 255 where the edit applies, 0 elsewhere. */
 public final class Masks {
     private Masks() {
@@ -24,6 +42,41 @@ public final class Masks {
             g.dispose();
         }
         return mask;
+    }
+
+    /**
+     * A mask of the ink inside each box: the box's pixels are split into two tones (Otsu's threshold on
+     * luminance), the smaller tone is taken as the ink (letters cover less of their box than the board
+     * behind them), and the result is grown by {@code dilation} pixels to take the letters' anti-aliased
+     * edges and shadows too. Inpainting such a mask keeps the board around the letters, where a box mask
+     * would wipe it out together with the words.
+     */
+    public static BufferedImage ofInk(BufferedImage image, List<Rectangle> boxes, int dilation) {
+        Rectangle frame = new Rectangle(0, 0, image.getWidth(), image.getHeight());
+        try (Mat bgr = OpenCvBridge.toMat(image); Mat grey = new Mat();
+             Mat mask = new Mat(image.getHeight(), image.getWidth(), CV_8UC1, new Scalar(0.0))) {
+            cvtColor(bgr, grey, COLOR_BGR2GRAY);
+            for (Rectangle box : boxes) {
+                Rectangle r = box.intersection(frame);
+                if (r.isEmpty()) {
+                    continue;
+                }
+                Rect rect = new Rect(r.x, r.y, r.width, r.height);
+                try (Mat roi = new Mat(grey, rect); Mat ink = new Mat(); Mat target = new Mat(mask, rect)) {
+                    threshold(roi, ink, 0, 255, THRESH_BINARY | THRESH_OTSU);
+                    if (countNonZero(ink) * 2L > (long) r.width * r.height) {
+                        bitwise_not(ink, ink);
+                    }
+                    bitwise_or(target, ink, target);
+                }
+            }
+            if (dilation > 0) {
+                try (Mat kernel = getStructuringElement(MORPH_ELLIPSE, new Size(2 * dilation + 1, 2 * dilation + 1))) {
+                    dilate(mask, mask, kernel);
+                }
+            }
+            return OpenCvBridge.toImage(mask); // one channel: TYPE_BYTE_GRAY
+        }
     }
 
     /** Fraction of the mask's pixels that are set. */

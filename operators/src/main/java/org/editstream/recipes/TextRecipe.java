@@ -22,7 +22,7 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
- * Text: OCR finds the words, their boxes make the mask, inpainting takes the text away (the clean image).
+ * Text: OCR finds the words, the ink inside their boxes makes the mask, inpainting takes the text away (the clean image).
  * add = (clean, original), remove = (original, clean), replace = (original, clean + new text rendered in the
  * instruction's font and colour where the old text was).
  */
@@ -31,8 +31,8 @@ public final class TextRecipe implements Recipe {
     static final float MIN_CONFIDENCE = 55;
     /** "Words" taller than this fraction of the image are OCR reading shapes as letters, not text. */
     static final double MAX_WORD_HEIGHT_FRACTION = 0.25;
-    /** Mask padding around each word, as a fraction of the word's height (at least 2 pixels). */
-    static final double PADDING_FRACTION = 0.2;
+    /** Growth of the ink mask around the letters, as a fraction of the word's height (at least 2 pixels). */
+    static final double DILATION_FRACTION = 0.12;
     static final double INPAINT_RADIUS = 5;
     /** Longest found text an instruction quotes. */
     static final int MAX_QUOTED_CHARS = 60;
@@ -61,10 +61,9 @@ public final class TextRecipe implements Recipe {
             throw new Refusal(Reason.NO_TEXT_FOUND, "OCR found no readable text in the "
                     + image.getWidth() + "x" + image.getHeight() + " image");
         }
-        int padding = Math.max(2, (int) Math.round(PADDING_FRACTION
+        int dilation = Math.max(2, (int) Math.round(DILATION_FRACTION
                 * words.stream().mapToInt(w -> w.box().height).max().orElse(0)));
-        BufferedImage mask = Masks.ofBoxes(image.getWidth(), image.getHeight(),
-                words.stream().map(RecognizedWord::box).toList(), padding);
+        BufferedImage mask = Masks.ofInk(image, words.stream().map(RecognizedWord::box).toList(), dilation);
         BufferedImage clean = Inpainting.telea(image, mask, INPAINT_RADIUS);
 
         String foundText = quote(words);
@@ -72,7 +71,8 @@ public final class TextRecipe implements Recipe {
         parameters.put("mode", mode);
         parameters.put("words", Integer.toString(words.size()));
         parameters.put("inpainting", "telea");
-        parameters.put("mask_padding", Integer.toString(padding));
+        parameters.put("mask", "ink");
+        parameters.put("mask_dilation", Integer.toString(dilation));
         List<String> models = List.of(ocr.modelId(), "opencv-4.11 inpaint-telea");
         Map<String, String> facts = Map.of("found_text", foundText);
         return switch (mode) {
