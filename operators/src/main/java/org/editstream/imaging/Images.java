@@ -2,6 +2,7 @@ package org.editstream.imaging;
 
 import java.awt.Color;
 import java.awt.Graphics2D;
+import java.awt.Rectangle;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 
@@ -62,5 +63,42 @@ public final class Images {
             sum += 0.114 * (p[i] & 0xFF) + 0.587 * (p[i + 1] & 0xFF) + 0.299 * (p[i + 2] & 0xFF);
         }
         return sum / (p.length / 3.0);
+    }
+
+    /** Mean colour of the pixels of {@code region} (clipped to the image). */
+    public static Color meanColor(BufferedImage image, Rectangle region) {
+        Rectangle r = region.intersection(new Rectangle(0, 0, image.getWidth(), image.getHeight()));
+        if (r.isEmpty()) {
+            throw new IllegalArgumentException("region " + region + " lies outside the image");
+        }
+        long red = 0;
+        long green = 0;
+        long blue = 0;
+        for (int y = r.y; y < r.y + r.height; y++) {
+            for (int x = r.x; x < r.x + r.width; x++) {
+                int rgb = image.getRGB(x, y);
+                red += (rgb >> 16) & 0xFF;
+                green += (rgb >> 8) & 0xFF;
+                blue += rgb & 0xFF;
+            }
+        }
+        long n = (long) r.width * r.height;
+        return new Color((int) (red / n), (int) (green / n), (int) (blue / n));
+    }
+
+    /** WCAG contrast ratio of two colours, from 1 (same luminance) to 21 (black on white). */
+    public static double contrastRatio(Color a, Color b) {
+        double la = relativeLuminance(a);
+        double lb = relativeLuminance(b);
+        return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05);
+    }
+
+    private static double relativeLuminance(Color c) {
+        return 0.2126 * linear(c.getRed()) + 0.7152 * linear(c.getGreen()) + 0.0722 * linear(c.getBlue());
+    }
+
+    private static double linear(int channel) {
+        double v = channel / 255.0;
+        return v <= 0.04045 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
     }
 }

@@ -45,10 +45,10 @@ public final class Masks {
     }
 
     /**
-     * A mask of the ink inside each box: the box's pixels are split into two tones (Otsu's threshold on
-     * luminance), the smaller tone is taken as the ink (letters cover less of their box than the board
-     * behind them), and the result is grown by {@code dilation} pixels to take the letters' anti-aliased
-     * edges and shadows too. Inpainting such a mask keeps the board around the letters, where a box mask
+     * A mask of the ink inside each box: the box, grown by {@code dilation} pixels, is split into two tones
+     * (Otsu's threshold on luminance); the tone of most of its border is the board behind the letters and
+     * the other one is the ink. The ink is then grown by {@code dilation} pixels to take the letters'
+     * anti-aliased edges and shadows too. Inpainting such a mask keeps the board around the letters, where a box mask
      * would wipe it out together with the words.
      */
     public static BufferedImage ofInk(BufferedImage image, List<Rectangle> boxes, int dilation) {
@@ -57,14 +57,15 @@ public final class Masks {
              Mat mask = new Mat(image.getHeight(), image.getWidth(), CV_8UC1, new Scalar(0.0))) {
             cvtColor(bgr, grey, COLOR_BGR2GRAY);
             for (Rectangle box : boxes) {
-                Rectangle r = box.intersection(frame);
-                if (r.isEmpty()) {
+                Rectangle r = new Rectangle(box.x - dilation, box.y - dilation, box.width + 2 * dilation,
+                        box.height + 2 * dilation).intersection(frame);
+                if (r.width < 3 || r.height < 3) {
                     continue;
                 }
                 Rect rect = new Rect(r.x, r.y, r.width, r.height);
                 try (Mat roi = new Mat(grey, rect); Mat ink = new Mat(); Mat target = new Mat(mask, rect)) {
                     threshold(roi, ink, 0, 255, THRESH_BINARY | THRESH_OTSU);
-                    if (countNonZero(ink) * 2L > (long) r.width * r.height) {
+                    if (borderSet(ink) * 2L > 2L * (r.width + r.height) - 4) {
                         bitwise_not(ink, ink);
                     }
                     bitwise_or(target, ink, target);
@@ -76,6 +77,16 @@ public final class Masks {
                 }
             }
             return OpenCvBridge.toImage(mask); // one channel: TYPE_BYTE_GRAY
+        }
+    }
+
+    /** Set pixels on the outline of a binary matrix (corners counted once). */
+    private static long borderSet(Mat binary) {
+        int rows = binary.rows();
+        int cols = binary.cols();
+        try (Mat top = binary.row(0); Mat bottom = binary.row(rows - 1); Mat inner = binary.rowRange(1, rows - 1);
+             Mat left = inner.col(0); Mat right = inner.col(cols - 1)) {
+            return (long) countNonZero(top) + countNonZero(bottom) + countNonZero(left) + countNonZero(right);
         }
     }
 

@@ -1,6 +1,7 @@
 package org.editstream.recipes;
 
 import org.editstream.imaging.Inpainting;
+import org.editstream.imaging.Images;
 import org.editstream.imaging.Masks;
 import org.editstream.imaging.TextRenderer;
 import org.editstream.perception.RecognizedWord;
@@ -16,6 +17,7 @@ import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
@@ -34,6 +36,8 @@ public final class TextRecipe implements Recipe {
     /** Growth of the ink mask around the letters, as a fraction of the word's height (at least 2 pixels). */
     static final double DILATION_FRACTION = 0.12;
     static final double INPAINT_RADIUS = 5;
+    /** Least WCAG contrast ratio of replacement text against its board: below it the new text is illegible. */
+    static final double MIN_CONTRAST = 2.0;
     /** Longest found text an instruction quotes. */
     static final int MAX_QUOTED_CHARS = 60;
 
@@ -84,6 +88,12 @@ public final class TextRecipe implements Recipe {
                 boolean bold = Boolean.parseBoolean(instruction.getIntent().getOrDefault("bold", "false"));
                 Color color = new Color(Integer.parseInt(Recipe.intent(instruction, "color_rgb"), 16));
                 Rectangle where = union(words);
+                double contrast = Images.contrastRatio(color, Images.meanColor(clean, where));
+                if (contrast < MIN_CONTRAST) {
+                    throw new Refusal(Reason.RECIPE_FAILED, String.format(Locale.ROOT,
+                            "new text colour #%s has contrast %.2f against the board behind it (needs %.1f)",
+                            Recipe.intent(instruction, "color_rgb"), contrast, MIN_CONTRAST));
+                }
                 BufferedImage replaced = TextRenderer.drawFitted(clean, newText, family, bold, color, where);
                 parameters.put("new_text", newText);
                 parameters.put("font_family", family);

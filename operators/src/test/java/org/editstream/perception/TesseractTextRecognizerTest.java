@@ -9,13 +9,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class TesseractTextRecognizerTest {
     @Test
-    void mergeKeepsTheMoreConfidentReadingOfEachPlace() {
-        RecognizedWord straight = new RecognizedWord("_BAKERY", new Rectangle(120, 30, 350, 56), 0);
-        RecognizedWord inverted = new RecognizedWord("BAKERY", new Rectangle(157, 42, 198, 33), 89);
-        RecognizedWord elsewhere = new RecognizedWord("OPEN", new Rectangle(20, 300, 120, 40), 70);
+    void theReadingWithMoreConfidentLettersWins() {
+        List<RecognizedWord> blob = List.of(
+                new RecognizedWord("_BAKERY", new Rectangle(120, 30, 350, 56), 0),
+                new RecognizedWord("©", new Rectangle(20, 300, 20, 20), 95));
+        List<RecognizedWord> clean = List.of(
+                new RecognizedWord("BAKERY", new Rectangle(157, 42, 198, 33), 89),
+                new RecognizedWord("|", new Rectangle(480, 35, 2, 50), 65));
 
-        List<RecognizedWord> merged = TesseractTextRecognizer.merge(List.of(straight, elsewhere), List.of(inverted));
-
-        assertThat(merged).containsExactly(inverted, elsewhere);
+        assertThat(TesseractTextRecognizer.better(blob, clean)).isSameAs(clean);
+        assertThat(TesseractTextRecognizer.better(clean, blob)).isSameAs(clean);
     }
 }

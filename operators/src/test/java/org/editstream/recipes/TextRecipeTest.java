@@ -117,6 +117,17 @@ class TextRecipeTest {
     }
 
     @Test
+    void replacementTextThatWouldNotStandOutIsRefused() {
+        BufferedImage input = signWith("GARDEN");
+        assertThatThrownBy(() -> new TextRecipe(ocr).make(input, mode("replace", Map.of("new_text", "BAKERY",
+                "font_family", "DejaVu Sans", "bold", "true", "color_rgb", "1a1a1a")), new SplittableRandom(1)))
+                .isInstanceOfSatisfying(Refusal.class, r -> {
+                    assertThat(r.reason()).isEqualTo(Reason.RECIPE_FAILED);
+                    assertThat(r.getMessage()).contains("contrast");
+                });
+    }
+
+    @Test
     void imageWithoutTextIsRefusedWithItsReason() {
         assertThatThrownBy(() -> new TextRecipe(ocr).make(ColorRecipeTest.scene(), mode("remove", Map.of()),
                 new SplittableRandom(1)))
