@@ -32,8 +32,13 @@ public final class CaptionValidator implements Serializable {
         this.uriPolicy = uriPolicy;
     }
 
+    /** Whether the event carries an id, the key everything downstream is traced by. */
+    public static boolean hasId(CaptionEvent event) {
+        return event.getId() != null && !event.getId().isBlank();
+    }
+
     public CaptionEvent validate(CaptionEvent event) throws Refusal {
-        if (event.getId() == null || event.getId().isBlank()) {
+        if (!hasId(event)) {
             throw new Refusal(Reason.MISSING_ID, "caption event has no id");
         }
         String caption = normalise(event.getCaption());

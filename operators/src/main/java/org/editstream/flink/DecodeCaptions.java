@@ -6,6 +6,7 @@ import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
+import org.editstream.captions.CaptionValidator;
 import org.editstream.rejections.Rejections;
 import org.editstream.schema.CaptionEvent;
 import org.editstream.schema.Reason;
@@ -38,14 +39,26 @@ public class DecodeCaptions extends ProcessFunction<KafkaRecord, CaptionEvent> {
             if (!decoder.isEnd()) {
                 throw new IllegalArgumentException("trailing bytes after the caption event");
             }
+            if (!CaptionValidator.hasId(event)) {
+                // rejected here, where the record's position is still known to trace it by
+                metrics.rejected(Reason.MISSING_ID);
+                ctx.output(Rejected.TAG, Rejections.of(keyOrPosition(record), Stage.VALIDATE, Reason.MISSING_ID,
+                        "caption event at " + record.position() + " has no id", null, 0));
+                return;
+            }
             metrics.recordOut(null);
             out.collect(event);
         } catch (Exception | StackOverflowError | OutOfMemoryError e) {
             // Avro throws runtime exceptions and, for hostile lengths, errors: all mean "not a caption event"
             metrics.rejected(Reason.UNDECODABLE_RECORD);
-            String id = record.key != null ? new String(record.key, StandardCharsets.UTF_8) : record.position();
-            ctx.output(Rejected.TAG, Rejections.of(id, Stage.DECODE, Reason.UNDECODABLE_RECORD,
+            ctx.output(Rejected.TAG, Rejections.of(keyOrPosition(record), Stage.DECODE, Reason.UNDECODABLE_RECORD,
                     "record at " + record.position() + " is not an Avro CaptionEvent: " + e, null, 0));
         }
+    }
+
+    /** The record's key when it has one (producers key captions by id), its topic-partition@offset if not. */
+    private static String keyOrPosition(KafkaRecord record) {
+        return record.key != null && record.key.length > 0
+                ? new String(record.key, StandardCharsets.UTF_8) : record.position();
     }
 }
