@@ -37,10 +37,15 @@ public class RunCommand implements Callable<Integer> {
     @Option(names = "--replication", defaultValue = "1", description = "Replication factor for --create-topics (default: ${DEFAULT-VALUE}).")
     short replication;
 
+    /** The job configuration these options describe. */
+    JobConfig config() {
+        return job.toBuilder(bootstrapServers).bounded(bounded).build();
+    }
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        JobConfig config = job.toBuilder(bootstrapServers).bounded(bounded).build();
+        JobConfig config = config();
         if (createTopics != null) {
             KafkaTopics.ensure(config, createTopics, replication);
         }

@@ -1,0 +1,178 @@
+package org.editstream.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import org.editstream.job.JobConfig;
+import org.editstream.job.KafkaTopics;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The manifests in deploy/ agree with the job they deploy: the FlinkDeployment's arguments are parsed by the
+ * real command line into the real {@link JobConfig}, and topics, sizes, parallelism, image and ports are
+ * checked against it and against each other.
+ */
+class DeployManifestsTest {
+    private static final Path DEPLOY = Path.of(System.getProperty("editstream.deploy", "../deploy"));
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    private static JsonNode flink;
+    private static JsonNode flinkConf;
+    private static JobConfig job;
+
+    @BeforeAll
+    static void parse() throws IOException {
+        flink = single("flink-deployment.yaml", "FlinkDeployment");
+        flinkConf = flink.at("/spec/flinkConfiguration");
+        List<String> args = new ArrayList<>();
+        flink.at("/spec/job/args").forEach(a -> args.add(a.asText()));
+        CommandLine.ParseResult parsed = new CommandLine(new EditStreamCommand()).parseArgs(args.toArray(String[]::new));
+        assertThat(parsed.subcommand().commandSpec().userObject()).isInstanceOf(RunCommand.class);
+        job = ((RunCommand) parsed.subcommand().commandSpec().userObject()).config();
+    }
+
+    @Test
+    void theJobRunsTheEditstreamJarFromTheImage() throws IOException {
+        assertThat(flink.at("/spec/image").asText()).isEqualTo("editstream:" + JobConfig.VERSION);
+        String dockerfile = Files.readString(DEPLOY.resolve("Dockerfile"));
+        assertThat(dockerfile).contains("-t editstream:" + JobConfig.VERSION + " ");
+        assertThat(flink.at("/spec/flinkVersion").asText()).isEqualTo("v" + flinkVersionInImage(dockerfile));
+
+        URI jar = URI.create(flink.at("/spec/job/jarURI").asText());
+        assertThat(jar.getScheme()).isEqualTo("local");
+        assertThat(dockerfile).contains("COPY jobs/target/editstream.jar " + jar.getPath());
+        assertThat(flink.at("/spec/job/entryClass").asText()).isEqualTo(EditStreamCommand.class.getName());
+    }
+
+    @Test
+    void djlComesFromFlinksLibParentFirst() throws IOException {
+        assertThat(Files.readString(DEPLOY.resolve("Dockerfile"))).contains("COPY jobs/target/flink-lib/ /opt/flink/lib/");
+        assertThat(flinkConf.path("classloader.parent-first-patterns.additional").asText().split(";"))
+                .anyMatch(p -> "ai.djl.".startsWith(p) || p.startsWith("ai.djl"));
+    }
+
+    @Test
+    void oneSlotPerGpuAndParallelismFillsTheSlots() {
+        int slots = Integer.parseInt(flinkConf.path("taskmanager.numberOfTaskSlots").asText());
+        int gpus = flink.at("/spec/taskManager/podTemplate/spec/containers/0/resources/limits").path("nvidia.com/gpu").asInt();
+        int taskManagers = flink.at("/spec/taskManager/replicas").asInt();
+        assertThat(slots).isEqualTo(1).isEqualTo(gpus);
+        assertThat(flink.at("/spec/taskManager/podTemplate/spec/containers/0/name").asText()).isEqualTo("flink-main-container");
+        assertThat(flink.at("/spec/job/parallelism").asInt()).isEqualTo(job.parallelism()).isEqualTo(taskManagers * slots);
+        assertThat(flink.at("/spec/taskManager/podTemplate/spec/tolerations").findValuesAsText("key")).contains("nvidia.com/gpu");
+    }
+
+    @Test
+    void stateIsRocksDbWithCheckpointsAndHaInObjectStorage() {
+        assertThat(flinkConf.path("state.backend.type").asText()).isEqualTo("rocksdb");
+        assertThat(flinkConf.path("high-availability.type").asText()).isEqualTo("kubernetes");
+        String checkpoints = flinkConf.path("execution.checkpointing.dir").asText();
+        assertThat(job.checkpointDirectory()).isEqualTo(checkpoints);
+        for (String key : List.of("execution.checkpointing.dir", "execution.checkpointing.savepoint-dir", "high-availability.storageDir")) {
+            assertThat(URI.create(flinkConf.path(key).asText()).getScheme()).as(key).isIn("s3", "gs", "abfss", "oss");
+        }
+        assertThat(flinkDuration(flinkConf.path("execution.checkpointing.interval").asText())).isEqualTo(job.checkpointInterval());
+        // the sink's transactions outlive a checkpoint interval with room for a slow checkpoint
+        assertThat(job.transactionTimeout()).isGreaterThan(job.checkpointInterval().multipliedBy(4));
+    }
+
+    @Test
+    void topicsExistForEveryTopicTheJobUsesAndHoldItsLargestRecords() throws IOException {
+        List<JsonNode> topics = all("kafka-topics.yaml", "KafkaTopic");
+        List<String> names = topics.stream().map(t -> t.at("/metadata/name").asText()).toList();
+        assertThat(names).contains(job.captionsTopic(), job.samplesTopic(), job.rejectionsTopic());
+
+        JsonNode kafka = single("kafka-cluster.yaml", "Kafka");
+        String cluster = kafka.at("/metadata/name").asText();
+        JsonNode broker = kafka.at("/spec/kafka/config");
+        long brokerMax = broker.path("message.max.bytes").asLong();
+        assertThat(broker.path("replica.fetch.max.bytes").asLong()).isGreaterThanOrEqualTo(brokerMax);
+        assertThat(Duration.ofMillis(broker.path("transaction.max.timeout.ms").asLong())).isGreaterThanOrEqualTo(job.transactionTimeout());
+
+        for (JsonNode topic : topics) {
+            assertThat(topic.at("/metadata/labels").path("strimzi.io/cluster").asText()).isEqualTo(cluster);
+            long topicMax = Long.parseLong(topic.at("/spec/config").path("max.message.bytes").asText());
+            assertThat(topicMax).as(topic.at("/metadata/name").asText()).isLessThanOrEqualTo(brokerMax);
+            assertThat(topic.at("/spec/replicas").asInt()).isGreaterThan(broker.path("min.insync.replicas").asInt());
+        }
+        for (String imageTopic : List.of(job.captionsTopic(), job.samplesTopic())) {
+            JsonNode topic = topics.get(names.indexOf(imageTopic));
+            assertThat(Long.parseLong(topic.at("/spec/config").path("max.message.bytes").asText()))
+                    .as(imageTopic).isGreaterThanOrEqualTo((long) job.maxRecordBytes() + KafkaTopics.FRAMING_BYTES);
+        }
+
+        List<Integer> ports = kafka.at("/spec/kafka/listeners").findValues("port").stream().map(JsonNode::asInt).toList();
+        String bootstrap = job.bootstrapServers();
+        assertThat(bootstrap.substring(0, bootstrap.indexOf(':'))).isEqualTo(cluster + "-kafka-bootstrap");
+        assertThat(ports).contains(Integer.parseInt(bootstrap.substring(bootstrap.indexOf(':') + 1)));
+    }
+
+    @Test
+    void prometheusScrapesTheReporterPortOfEveryPod() throws IOException {
+        assertThat(flinkConf.path("metrics.reporter.prom.factory.class").asText())
+                .isEqualTo("org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
+        int reporterPort = Integer.parseInt(flinkConf.path("metrics.reporter.prom.port").asText());
+        JsonNode monitor = single("prometheus.yaml", "PodMonitor");
+        String portName = monitor.at("/spec/podMetricsEndpoints/0/port").asText();
+        JsonNode ports = flink.at("/spec/podTemplate/spec/containers/0/ports");
+        assertThat(ports.findValuesAsText("name")).contains(portName);
+        ports.forEach(p -> {
+            if (p.path("name").asText().equals(portName)) {
+                assertThat(p.path("containerPort").asInt()).isEqualTo(reporterPort);
+            }
+        });
+        // Flink's native Kubernetes integration labels every pod of a deployment app=<deployment name>
+        assertThat(monitor.at("/spec/selector/matchLabels/app").asText()).isEqualTo(flink.at("/metadata/name").asText());
+    }
+
+    private static String flinkVersionInImage(String dockerfile) {
+        Matcher m = Pattern.compile("(?m)^FROM flink:(\\d+)\\.(\\d+)\\.\\d+").matcher(dockerfile);
+        assertThat(m.find()).as("Dockerfile FROM flink:<version>").isTrue();
+        return m.group(1) + "_" + m.group(2);
+    }
+
+    /** Flink's duration syntax as used in the manifest: "<n> s", "<n> min" or "<n> ms". */
+    private static Duration flinkDuration(String text) {
+        Matcher m = Pattern.compile("(\\d+)\\s*(ms|s|min)").matcher(text.strip());
+        assertThat(m.matches()).as("duration " + text).isTrue();
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            default -> Duration.ofMinutes(n);
+        };
+    }
+
+    private static JsonNode single(String file, String kind) throws IOException {
+        List<JsonNode> found = all(file, kind);
+        assertThat(found).as(kind + " in " + file).hasSize(1);
+        return found.get(0);
+    }
+
+    private static List<JsonNode> all(String file, String kind) throws IOException {
+        List<JsonNode> documents = new ArrayList<>();
+        try (YAMLParser parser = (YAMLParser) YAML.getFactory().createParser(DEPLOY.resolve(file).toFile())) {
+            YAML.readValues(parser, JsonNode.class).forEachRemaining(d -> {
+                if (kind.equals(d.path("kind").asText())) {
+                    documents.add(d);
+                }
+            });
+        }
+        return documents;
+    }
+}
