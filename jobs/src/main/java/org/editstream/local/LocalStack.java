@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -79,49 +80,67 @@ public final class LocalStack {
             Set<String> expected = new HashSet<>();
             captions.forEach(c -> expected.add(c.getId()));
             long started = System.nanoTime();
-            Thread stopper = follow ? interruptOnShutdown(Thread.currentThread()) : null;
-            try (OutputConsumer consumer = new OutputConsumer(local.bootstrapServers(), local.samplesTopic(),
-                    local.rejectionsTopic(), maxMessage, local.kafkaProperties());
-                 ProgressBar bar = new ProgressBarBuilder().setTaskName("samples").setInitialMax(follow ? -1 : expected.size())
-                         .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).setConsumer(
-                                 new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.out)).build()) {
-                int[] counts = new int[2];
-                while (!Thread.currentThread().isInterrupted()) {
-                    consumer.poll(Duration.ofMillis(300), sample -> {
+            CountDownLatch wrapUp = new CountDownLatch(1);
+            Thread stopper = follow ? interruptOnShutdown(Thread.currentThread(), wrapUp) : null;
+            try {
+                try (OutputConsumer consumer = new OutputConsumer(local.bootstrapServers(), local.samplesTopic(),
+                        local.rejectionsTopic(), maxMessage, local.kafkaProperties());
+                     ProgressBar bar = new ProgressBarBuilder().setTaskName("samples").setInitialMax(follow ? -1 : expected.size())
+                             .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).setConsumer(
+                                     new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.out)).build()) {
+                    int[] counts = new int[2];
+                    while (!Thread.currentThread().isInterrupted()) {
                         try {
-                            gallery.add(sample);
-                        } catch (IOException e) {
-                            throw new java.io.UncheckedIOException(e);
+                            consumer.poll(Duration.ofMillis(300), sample -> {
+                                try {
+                                    gallery.add(sample);
+                                } catch (IOException e) {
+                                    throw new java.io.UncheckedIOException(e);
+                                }
+                                counts[0]++;
+                                done.add(sample.getCaptionId());
+                            }, rejection -> {
+                                gallery.add(rejection);
+                                counts[1]++;
+                                done.add(rejection.getCaptionId());
+                            });
+                        } catch (org.apache.kafka.common.errors.InterruptException stop) {
+                            break; // Ctrl-C in --follow: write what arrived
                         }
-                        counts[0]++;
-                        done.add(sample.getCaptionId());
-                    }, rejection -> {
-                        gallery.add(rejection);
-                        counts[1]++;
-                        done.add(rejection.getCaptionId());
-                    });
-                    double seconds = (System.nanoTime() - started) / 1e9;
-                    bar.stepTo(follow ? counts[0] + counts[1] : Math.min(expected.size(), countDone(done, expected)));
-                    bar.setExtraMessage(String.format("%d samples, %d rejections, %.2f/s", counts[0], counts[1],
-                            (counts[0] + counts[1]) / Math.max(seconds, 1e-3)));
-                    if (!follow && done.containsAll(expected)) {
-                        break;
+                        double seconds = (System.nanoTime() - started) / 1e9;
+                        bar.stepTo(follow ? counts[0] + counts[1] : Math.min(expected.size(), countDone(done, expected)));
+                        bar.setExtraMessage(String.format("%d samples, %d rejections, %.2f/s", counts[0], counts[1],
+                                (counts[0] + counts[1]) / Math.max(seconds, 1e-3)));
+                        if (!follow && done.containsAll(expected)) {
+                            break;
+                        }
+                        if (!follow && finished(job) && consumerIdle(consumer)) {
+                            break;
+                        }
                     }
-                    if (!follow && finished(job) && consumerIdle(consumer)) {
-                        break;
+                } finally {
+                    Thread.interrupted(); // a stop request has been honoured; the wrap-up below must not be interrupted
+                    if (stopper != null) {
+                        try {
+                            Runtime.getRuntime().removeShutdownHook(stopper);
+                        } catch (IllegalStateException shuttingDown) {
+                            // the hook is running and waits for the wrap-up below
+                        }
                     }
                 }
+                if (!finished(job)) {
+                    try {
+                        job.cancel().get(30, TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                        out.println("The job did not confirm its cancellation: " + e.getMessage());
+                    }
+                }
+                Path index = gallery.write();
+                summary(gallery, enabled, index, expected.size() - countDone(done, expected));
+                return 0;
             } finally {
-                if (stopper != null) {
-                    Runtime.getRuntime().removeShutdownHook(stopper);
-                }
+                wrapUp.countDown();
             }
-            if (!finished(job)) {
-                job.cancel().get(30, TimeUnit.SECONDS);
-            }
-            Path index = gallery.write();
-            summary(gallery, enabled, index, expected.size() - countDone(done, expected));
-            return 0;
         }
     }
 
@@ -166,8 +185,16 @@ public final class LocalStack {
         out.flush();
     }
 
-    private static Thread interruptOnShutdown(Thread main) {
-        Thread hook = new Thread(main::interrupt, "editstream-local-stop");
+    /** On Ctrl-C: stop the main loop, then give it time to write the gallery and the summary. */
+    private static Thread interruptOnShutdown(Thread main, CountDownLatch wrapUp) {
+        Thread hook = new Thread(() -> {
+            main.interrupt();
+            try {
+                wrapUp.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "editstream-local-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         return hook;
     }
