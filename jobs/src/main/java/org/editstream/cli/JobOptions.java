@@ -35,6 +35,10 @@ public class JobOptions {
             description = "Prefix of the Kafka sinks' transactional ids; keep it stable across restarts of one job (default: ${DEFAULT-VALUE}).")
     String transactionalIdPrefix;
 
+    @Option(names = "--schema-registry", description = "Confluent schema registry URL: topics then carry its wire format "
+            + "(magic byte, schema id, Avro), schemas registered under <topic>-value (default: plain Avro).")
+    String schemaRegistry;
+
     @Option(names = "--kafka-property", description = "Extra Kafka client property, e.g. security.protocol=SSL (repeatable).")
     Map<String, String> kafkaProperties = new LinkedHashMap<>();
 
@@ -100,6 +104,7 @@ public class JobOptions {
                 imagePrefixes, allowHttpImages, Set.copyOf(httpHosts));
         return JobConfig.builder(bootstrapServers)
                 .kafkaProperties(Map.copyOf(kafkaProperties))
+                .schemaRegistryUrl(schemaRegistry)
                 .captionsTopic(captionsTopic).samplesTopic(samplesTopic).rejectionsTopic(rejectionsTopic)
                 .groupId(groupId).transactionalIdPrefix(transactionalIdPrefix)
                 .parallelism(parallelism).checkpointInterval(checkpointInterval).checkpointDirectory(checkpointDir)

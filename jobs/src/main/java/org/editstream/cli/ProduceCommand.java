@@ -1,5 +1,6 @@
 package org.editstream.cli;
 
+import org.editstream.avro.SchemaRegistryClient;
 import org.editstream.job.KafkaTopics;
 import org.editstream.kafka.CaptionProducer;
 import org.editstream.produce.CaptionFiles;
@@ -10,6 +11,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +38,10 @@ public class ProduceCommand implements Callable<Integer> {
     @Option(names = "--max-record-bytes", defaultValue = "8388608", description = "Largest record to send (default: ${DEFAULT-VALUE}).")
     int maxRecordBytes;
 
+    @Option(names = "--schema-registry", description = "Confluent schema registry URL: send in its wire format, "
+            + "the schema registered under <topic>-value (default: plain Avro).")
+    String schemaRegistry;
+
     @Option(names = "--kafka-property", description = "Extra Kafka client property (repeatable).")
     Map<String, String> kafkaProperties = new LinkedHashMap<>();
 
@@ -44,7 +50,8 @@ public class ProduceCommand implements Callable<Integer> {
         List<CaptionEvent> events = CaptionFiles.read(source,
                 imageUris ? CaptionFiles.ImageMode.URI : CaptionFiles.ImageMode.INLINE);
         try (CaptionProducer producer = new CaptionProducer(bootstrapServers, topic,
-                maxRecordBytes + KafkaTopics.FRAMING_BYTES, kafkaProperties)) {
+                maxRecordBytes + KafkaTopics.FRAMING_BYTES, kafkaProperties,
+                schemaRegistry == null ? null : new SchemaRegistryClient(schemaRegistry, Duration.ofSeconds(10)))) {
             events.forEach(producer::send);
             producer.flush();
         }

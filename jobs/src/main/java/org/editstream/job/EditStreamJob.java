@@ -8,7 +8,6 @@ import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
-import org.apache.flink.formats.avro.AvroSerializationSchema;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -64,7 +63,7 @@ public final class EditStreamJob {
                 .fromSource(captionSource(config), WatermarkStrategy.noWatermarks(), "captions from Kafka")
                 .uid("captions-source");
         SingleOutputStreamOperator<CaptionEvent> decoded = raw
-                .process(new DecodeCaptions()).uid("decode").name("decode captions");
+                .process(new DecodeCaptions(config.schemaRegistryUrl(), config.captionsTopic())).uid("decode").name("decode captions");
         SingleOutputStreamOperator<CaptionEvent> valid = decoded
                 .process(new ValidateCaptions(validator)).uid("validate").name("validate captions");
         SingleOutputStreamOperator<CaptionEvent> unique = valid
@@ -122,7 +121,7 @@ public final class EditStreamJob {
                 .setRecordSerializer(KafkaRecordSerializationSchema.<EditSample>builder()
                         .setTopic(config.samplesTopic())
                         .setKeySerializationSchema(sample -> sample.getSampleId().getBytes(StandardCharsets.UTF_8))
-                        .setValueSerializationSchema(AvroSerializationSchema.forSpecific(EditSample.class))
+                        .setValueSerializationSchema(new AvroValues<>(EditSample.class, config.schemaRegistryUrl(), config.samplesTopic()))
                         .build())
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                 .setTransactionalIdPrefix(config.transactionalIdPrefix() + "-samples")
@@ -136,7 +135,7 @@ public final class EditStreamJob {
                 .setRecordSerializer(KafkaRecordSerializationSchema.<Rejection>builder()
                         .setTopic(config.rejectionsTopic())
                         .setKeySerializationSchema(r -> r.getCaptionId().getBytes(StandardCharsets.UTF_8))
-                        .setValueSerializationSchema(AvroSerializationSchema.forSpecific(Rejection.class))
+                        .setValueSerializationSchema(new AvroValues<>(Rejection.class, config.schemaRegistryUrl(), config.rejectionsTopic()))
                         .build())
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                 .setTransactionalIdPrefix(config.transactionalIdPrefix() + "-rejections")

@@ -1,5 +1,6 @@
 package org.editstream.job;
 
+import org.editstream.avro.SchemaRegistryClient;
 import org.editstream.captions.CaptionLimits;
 import org.editstream.flink.ImageStoreSettings;
 import org.editstream.imaging.ImageLimits;
@@ -19,11 +20,13 @@ import java.util.Set;
  * deeper reads the environment.
  *
  * @param bounded           stop at the captions topic's end offsets as of start-up (a finite run), or run on
+ * @param schemaRegistryUrl Confluent schema registry: when set, topics carry its wire format; null for plain Avro
  * @param restartDrillAfter fail the job once after this many samples per subtask (0: never), to watch recovery
  */
 public record JobConfig(
         String bootstrapServers,
         Map<String, String> kafkaProperties,
+        String schemaRegistryUrl,
         String captionsTopic,
         String samplesTopic,
         String rejectionsTopic,
@@ -45,6 +48,11 @@ public record JobConfig(
         String jobVersion) implements Serializable {
 
     public static final String VERSION = "0.1.0";
+
+    /** A client of the configured schema registry, or null when the topics carry plain Avro. */
+    public SchemaRegistryClient schemaRegistry() {
+        return schemaRegistryUrl == null ? null : new SchemaRegistryClient(schemaRegistryUrl, Duration.ofSeconds(10));
+    }
 
     /** Defaults for a job against the given broker; the command line and tests change what they need. */
     public static Builder builder(String bootstrapServers) {
@@ -98,6 +106,7 @@ public record JobConfig(
         b.imageStore = imageStore;
         b.restartDrillAfter = restartDrillAfter;
         b.jobVersion = jobVersion;
+        b.schemaRegistryUrl = schemaRegistryUrl;
         return b;
     }
 
@@ -124,6 +133,7 @@ public record JobConfig(
         private ImageStoreSettings imageStore;
         private long restartDrillAfter;
         private String jobVersion;
+        private String schemaRegistryUrl;
 
         public Builder bootstrapServers(String value) {
             this.bootstrapServers = value;
@@ -225,13 +235,18 @@ public record JobConfig(
             return this;
         }
 
+        public Builder schemaRegistryUrl(String value) {
+            this.schemaRegistryUrl = value;
+            return this;
+        }
+
         public Builder jobVersion(String value) {
             this.jobVersion = value;
             return this;
         }
 
         public JobConfig build() {
-            return new JobConfig(bootstrapServers, kafkaProperties, captionsTopic, samplesTopic, rejectionsTopic, groupId, transactionalIdPrefix, transactionTimeout, maxRecordBytes, parallelism, checkpointInterval, checkpointDirectory, bounded, dedupeTtl, taskMix, tools, captionLimits, imageLimits, imageStore, restartDrillAfter, jobVersion);
+            return new JobConfig(bootstrapServers, kafkaProperties, schemaRegistryUrl, captionsTopic, samplesTopic, rejectionsTopic, groupId, transactionalIdPrefix, transactionTimeout, maxRecordBytes, parallelism, checkpointInterval, checkpointDirectory, bounded, dedupeTtl, taskMix, tools, captionLimits, imageLimits, imageStore, restartDrillAfter, jobVersion);
         }
     }
 }

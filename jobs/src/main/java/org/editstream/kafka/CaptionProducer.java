@@ -3,6 +3,8 @@ package org.editstream.kafka;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.editstream.avro.AvroCodec;
+import org.editstream.avro.SchemaRegistryClient;
 import org.editstream.schema.CaptionEvent;
 
 import java.nio.charset.StandardCharsets;
@@ -13,9 +15,16 @@ import java.util.Properties;
 public final class CaptionProducer implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
     private final String topic;
-    private final AvroCodec<CaptionEvent> codec = new AvroCodec<>(CaptionEvent.class);
+    private final AvroCodec<CaptionEvent> codec;
 
     public CaptionProducer(String bootstrapServers, String topic, int maxRecordBytes, Map<String, String> extra) {
+        this(bootstrapServers, topic, maxRecordBytes, extra, null);
+    }
+
+    /** @param registry schema registry whose wire format to write, or null for plain Avro */
+    public CaptionProducer(String bootstrapServers, String topic, int maxRecordBytes, Map<String, String> extra,
+                           SchemaRegistryClient registry) {
+        this.codec = AvroCodec.forTopic(CaptionEvent.class, registry, topic);
         Properties p = new Properties();
         p.putAll(extra);
         p.setProperty("bootstrap.servers", bootstrapServers);

@@ -3,6 +3,8 @@ package org.editstream.kafka;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.editstream.avro.AvroCodec;
+import org.editstream.avro.SchemaRegistryClient;
 import org.editstream.schema.EditSample;
 import org.editstream.schema.Rejection;
 
@@ -20,11 +22,19 @@ import java.util.function.Consumer;
 public final class OutputConsumer implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final String samplesTopic;
-    private final AvroCodec<EditSample> samples = new AvroCodec<>(EditSample.class);
-    private final AvroCodec<Rejection> rejections = new AvroCodec<>(Rejection.class);
+    private final AvroCodec<EditSample> samples;
+    private final AvroCodec<Rejection> rejections;
 
     public OutputConsumer(String bootstrapServers, String samplesTopic, String rejectionsTopic, int maxRecordBytes,
                           Map<String, String> extra) {
+        this(bootstrapServers, samplesTopic, rejectionsTopic, maxRecordBytes, extra, null);
+    }
+
+    /** @param registry schema registry whose wire format the topics carry, or null for plain Avro */
+    public OutputConsumer(String bootstrapServers, String samplesTopic, String rejectionsTopic, int maxRecordBytes,
+                          Map<String, String> extra, SchemaRegistryClient registry) {
+        this.samples = AvroCodec.forTopic(EditSample.class, registry, samplesTopic);
+        this.rejections = AvroCodec.forTopic(Rejection.class, registry, rejectionsTopic);
         Properties p = new Properties();
         p.putAll(extra);
         p.setProperty("bootstrap.servers", bootstrapServers);

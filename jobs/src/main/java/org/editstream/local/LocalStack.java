@@ -59,7 +59,7 @@ public final class LocalStack {
             printTasks(enabled);
 
             try (CaptionProducer producer = new CaptionProducer(local.bootstrapServers(), local.captionsTopic(),
-                    maxMessage, local.kafkaProperties())) {
+                    maxMessage, local.kafkaProperties(), local.schemaRegistry())) {
                 captions.forEach(producer::send);
                 producer.flush();
             }
@@ -84,7 +84,7 @@ public final class LocalStack {
             Thread stopper = follow ? interruptOnShutdown(Thread.currentThread(), wrapUp) : null;
             try {
                 try (OutputConsumer consumer = new OutputConsumer(local.bootstrapServers(), local.samplesTopic(),
-                        local.rejectionsTopic(), maxMessage, local.kafkaProperties());
+                        local.rejectionsTopic(), maxMessage, local.kafkaProperties(), local.schemaRegistry());
                      ProgressBar bar = new ProgressBarBuilder().setTaskName("samples").setInitialMax(follow ? -1 : expected.size())
                              .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).setConsumer(
                                      new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.out)).build()) {

@@ -4,7 +4,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.editstream.flink.ImageStoreSettings;
 import org.editstream.imaging.ImageUriPolicy;
-import org.editstream.kafka.AvroCodec;
+import org.editstream.avro.AvroCodec;
 import org.editstream.kafka.CaptionProducer;
 import org.editstream.kafka.OutputConsumer;
 import org.editstream.local.EmbeddedKafka;

@@ -1,11 +1,10 @@
 package org.editstream.flink;
 
-import org.apache.avro.io.BinaryDecoder;
-import org.apache.avro.io.DecoderFactory;
-import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
+import org.editstream.avro.AvroCodec;
+import org.editstream.avro.SchemaRegistryClient;
 import org.editstream.captions.CaptionValidator;
 import org.editstream.rejections.Rejections;
 import org.editstream.schema.CaptionEvent;
@@ -13,18 +12,32 @@ import org.editstream.schema.Reason;
 import org.editstream.schema.Stage;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 
-/** Decodes Avro caption events; bytes that do not decode become UNDECODABLE_RECORD rejections. */
+/**
+ * Decodes Avro caption events, plain or in the schema registry's wire format; bytes that do not decode become
+ * UNDECODABLE_RECORD rejections. A registry that cannot be reached fails the operator (the job restarts and
+ * retries) instead of rejecting good records.
+ */
 public class DecodeCaptions extends ProcessFunction<KafkaRecord, CaptionEvent> {
     private static final long serialVersionUID = 1L;
 
-    private transient SpecificDatumReader<CaptionEvent> reader;
-    private transient BinaryDecoder decoder;
+    private final String schemaRegistryUrl;
+    private final String topic;
+    private transient AvroCodec<CaptionEvent> codec;
     private transient StageMetrics metrics;
+
+    /** @param schemaRegistryUrl the registry whose wire format the captions topic carries, or null for plain Avro */
+    public DecodeCaptions(String schemaRegistryUrl, String topic) {
+        this.schemaRegistryUrl = schemaRegistryUrl;
+        this.topic = topic;
+    }
 
     @Override
     public void open(OpenContext context) {
-        reader = new SpecificDatumReader<>(CaptionEvent.class);
+        SchemaRegistryClient registry = schemaRegistryUrl == null ? null
+                : new SchemaRegistryClient(schemaRegistryUrl, Duration.ofSeconds(10));
+        codec = AvroCodec.forTopic(CaptionEvent.class, registry, topic);
         metrics = new StageMetrics(getRuntimeContext().getMetricGroup(), "decode");
     }
 
@@ -34,11 +47,7 @@ public class DecodeCaptions extends ProcessFunction<KafkaRecord, CaptionEvent> {
             if (record.value == null) {
                 throw new IllegalArgumentException("record has no value (tombstone)");
             }
-            decoder = DecoderFactory.get().binaryDecoder(record.value, decoder);
-            CaptionEvent event = reader.read(null, decoder);
-            if (!decoder.isEnd()) {
-                throw new IllegalArgumentException("trailing bytes after the caption event");
-            }
+            CaptionEvent event = codec.decode(record.value);
             if (!CaptionValidator.hasId(event)) {
                 // rejected here, where the record's position is still known to trace it by
                 metrics.rejected(Reason.MISSING_ID);
@@ -48,6 +57,8 @@ public class DecodeCaptions extends ProcessFunction<KafkaRecord, CaptionEvent> {
             }
             metrics.recordOut(null);
             out.collect(event);
+        } catch (SchemaRegistryClient.RegistryUnavailableException outage) {
+            throw outage;
         } catch (Exception | StackOverflowError | OutOfMemoryError e) {
             // Avro throws runtime exceptions and, for hostile lengths, errors: all mean "not a caption event"
             metrics.rejected(Reason.UNDECODABLE_RECORD);

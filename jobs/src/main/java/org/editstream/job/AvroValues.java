@@ -1,0 +1,36 @@
+package org.editstream.job;
+
+import org.apache.flink.api.common.serialization.SerializationSchema;
+import org.editstream.avro.AvroCodec;
+import org.editstream.avro.SchemaRegistryClient;
+import org.apache.avro.specific.SpecificRecord;
+
+import java.time.Duration;
+
+/** Kafka record values of a sink: plain Avro, or the schema registry's wire format when a registry is configured. */
+final class AvroValues<T extends SpecificRecord> implements SerializationSchema<T> {
+    private static final long serialVersionUID = 1L;
+
+    private final Class<T> type;
+    private final String schemaRegistryUrl;
+    private final String topic;
+    private transient AvroCodec<T> codec;
+
+    AvroValues(Class<T> type, String schemaRegistryUrl, String topic) {
+        this.type = type;
+        this.schemaRegistryUrl = schemaRegistryUrl;
+        this.topic = topic;
+    }
+
+    @Override
+    public void open(InitializationContext context) {
+        SchemaRegistryClient registry = schemaRegistryUrl == null ? null
+                : new SchemaRegistryClient(schemaRegistryUrl, Duration.ofSeconds(10));
+        codec = AvroCodec.forTopic(type, registry, topic);
+    }
+
+    @Override
+    public byte[] serialize(T element) {
+        return codec.encode(element);
+    }
+}
