@@ -1,18 +1,12 @@
 package org.editstream.filters;
 
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.EncoderFactory;
-import org.apache.avro.specific.SpecificDatumWriter;
+import org.editstream.avro.AvroCodec;
 import org.editstream.imaging.ImageRefs;
 import org.editstream.imaging.ImageStore;
 import org.editstream.rejections.Refusal;
 import org.editstream.schema.EditSample;
 import org.editstream.schema.ImageRef;
 import org.editstream.schema.Reason;
-
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 
 /**
  * Keeps samples within the Kafka record size the topics and clients are configured for: a sample whose
@@ -22,7 +16,7 @@ import java.io.UncheckedIOException;
 public final class RecordSizeLimit {
     private final int maxRecordBytes;
     private final ImageStore store;
-    private final SpecificDatumWriter<EditSample> writer = new SpecificDatumWriter<>(EditSample.class);
+    private final AvroCodec<EditSample> codec = new AvroCodec<>(EditSample.class);
 
     public RecordSizeLimit(int maxRecordBytes, ImageStore store) {
         this.maxRecordBytes = maxRecordBytes;
@@ -60,15 +54,8 @@ public final class RecordSizeLimit {
         return ImageRef.newBuilder(image).setData(null).setUri(uri).build();
     }
 
+    /** Size of the sample's Avro body (a registry's wire format adds 5 bytes, inside the framing allowance). */
     public int encodedSize(EditSample sample) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
-        try {
-            writer.write(sample, encoder);
-            encoder.flush();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.size();
+        return codec.encode(sample).length;
     }
 }
