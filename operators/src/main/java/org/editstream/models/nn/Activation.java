@@ -1,0 +1,35 @@
+package org.editstream.models.nn;
+
+import ai.djl.ndarray.NDArray;
+
+import java.util.function.UnaryOperator;
+
+/** The activation functions the configurations name. */
+public final class Activation {
+    private Activation() {
+    }
+
+    public static NDArray silu(NDArray x) {
+        return x.mul(x.getNDArrayInternal().sigmoid());
+    }
+
+    /** GELU with the exact error function, as torch's default. */
+    public static NDArray gelu(NDArray x) {
+        return x.getNDArrayInternal().gelu();
+    }
+
+    /** x * sigmoid(1.702 x), the approximation CLIP was trained with. */
+    public static NDArray quickGelu(NDArray x) {
+        return x.mul(x.mul(1.702f).getNDArrayInternal().sigmoid());
+    }
+
+    /** The function a config's {@code hidden_act} / {@code act_fn} names. */
+    public static UnaryOperator<NDArray> named(String name) {
+        return switch (name) {
+            case "silu", "swish" -> Activation::silu;
+            case "gelu" -> Activation::gelu;
+            case "quick_gelu" -> Activation::quickGelu;
+            default -> throw new IllegalArgumentException("unsupported activation '" + name + "'");
+        };
+    }
+}

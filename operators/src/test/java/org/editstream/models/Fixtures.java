@@ -1,0 +1,51 @@
+package org.editstream.models;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The golden fixtures beside the checkout ({@code -Deditstream.shared}, default {@code ../shared}); tests that
+ * need them are skipped with a message when they are absent (a user's clone).
+ */
+public final class Fixtures {
+    private Fixtures() {
+    }
+
+    public static Path root() {
+        Path shared = Path.of(System.getProperty("editstream.shared", "../shared"));
+        Path fixtures = shared.resolve("fixtures");
+        assumeTrue(Files.isDirectory(fixtures), "golden fixtures not found at " + fixtures.toAbsolutePath()
+                + " (set -Deditstream.shared=DIR to the shared folder); skipping");
+        return fixtures;
+    }
+
+    public static Path path(String relative) {
+        Path p = root().resolve(relative);
+        assumeTrue(Files.exists(p), "fixture " + p + " not found; skipping");
+        return p;
+    }
+
+    public static Map<String, NDArray> golden(NDManager manager, String relative) {
+        return Safetensors.read(manager, path(relative));
+    }
+
+    /** Largest absolute difference of two arrays of one shape. */
+    public static double maxAbsDiff(NDArray actual, NDArray expected) {
+        assertThat(actual.getShape()).as("shape").isEqualTo(expected.getShape());
+        return actual.toType(ai.djl.ndarray.types.DataType.FLOAT64, false)
+                .sub(expected.toType(ai.djl.ndarray.types.DataType.FLOAT64, false)).abs().max().getDouble();
+    }
+
+    /** Asserts the arrays agree within {@code tolerance} (max abs), naming what is compared. */
+    public static void assertClose(String what, NDArray actual, NDArray expected, double tolerance) {
+        double diff = maxAbsDiff(actual, expected);
+        assertThat(diff).as(what + ": max abs diff " + diff + " (tolerance " + tolerance + ")").isLessThanOrEqualTo(tolerance);
+    }
+}
