@@ -1,0 +1,49 @@
+package org.editstream.diffusion;
+
+import ai.djl.ndarray.NDArray;
+import org.editstream.models.Parameters;
+import org.editstream.models.nn.Activation;
+import org.editstream.models.nn.Conv2d;
+import org.editstream.models.nn.GroupNorm;
+import org.editstream.models.nn.Linear;
+
+/**
+ * diffusers' {@code ResnetBlock2D} with the default time-embedding shift: norm, SiLU, 3x3 conv, plus the
+ * projected time embedding (UNet only), norm, SiLU, 3x3 conv; a 1x1 shortcut when the width changes.
+ */
+final class ResnetBlock {
+    private final String site;
+    private final GroupNorm norm1;
+    private final Conv2d conv1;
+    private final Linear timeProjection;
+    private final GroupNorm norm2;
+    private final Conv2d conv2;
+    private final Conv2d shortcut;
+    private final float outputScale;
+
+    /** @param timeChannels width of the time embedding, or 0 for none (the VAE) */
+    ResnetBlock(Parameters p, String site, long in, long out, long timeChannels, int groups, double eps, double outputScale) {
+        this.site = site;
+        this.norm1 = new GroupNorm(p.child("norm1"), groups, in, eps);
+        this.conv1 = new Conv2d(p.child("conv1"), in, out, 3, 1, 1);
+        this.timeProjection = timeChannels > 0 ? new Linear(p.child("time_emb_proj"), timeChannels, out, true) : null;
+        this.norm2 = new GroupNorm(p.child("norm2"), groups, out, eps);
+        this.conv2 = new Conv2d(p.child("conv2"), out, out, 3, 1, 1);
+        this.shortcut = in != out ? new Conv2d(p.child("conv_shortcut"), in, out, 1, 1, 0) : null;
+        this.outputScale = (float) outputScale;
+    }
+
+    /** @param time the time embedding [B, T] (already through nothing: SiLU is applied here), or null */
+    NDArray forward(NDArray x, NDArray time, UNetHooks hooks) {
+        NDArray h = conv1.forward(Activation.silu(norm1.forward(x)));
+        if (timeProjection != null) {
+            NDArray t = timeProjection.forward(Activation.silu(time));
+            h = h.add(t.expandDims(2).expandDims(3));
+        }
+        h = conv2.forward(Activation.silu(norm2.forward(h)));
+        h = hooks.resnetResidual(site, h);
+        NDArray skip = shortcut == null ? x : shortcut.forward(x);
+        NDArray sum = skip.add(h);
+        return outputScale == 1f ? sum : sum.div(outputScale);
+    }
+}
