@@ -125,6 +125,12 @@ public final class WeightSet {
                     throw new ModelException(source + " has no tensor " + name + " " + Arrays.toString(shape)
                             + ", which the configuration needs");
                 }
+                if (a.getShape().dimension() == 4 && want.dimension() == 2 && a.getShape().get(2) == 1
+                        && a.getShape().get(3) == 1 && a.getShape().slice(0, 2).equals(want)) {
+                    a = a.reshape(want); // a 1x1 convolution stored where a linear layer is meant (older files)
+                    a.setName(name);
+                    tensors.put(name, a);
+                }
                 if (!a.getShape().equals(want)) {
                     throw new ModelException(source + ": tensor " + name + " has shape " + a.getShape()
                             + " but the configuration needs " + want);
