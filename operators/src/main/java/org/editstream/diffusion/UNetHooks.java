@@ -12,6 +12,10 @@ public interface UNetHooks {
     UNetHooks NONE = new UNetHooks() {
     };
 
+    /** Called by the sampling loops before each UNet call: step index (0 = noisiest) and timestep. */
+    default void beginStep(int index, long timestep) {
+    }
+
     /** Queries and keys [B, T, C] of the layer; return the pair to use (the same arrays to leave them). */
     default NDArray[] queriesAndKeys(AttentionSite site, NDArray queries, NDArray keys) {
         return new NDArray[] {queries, keys};

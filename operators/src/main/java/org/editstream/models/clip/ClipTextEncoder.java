@@ -48,8 +48,12 @@ public final class ClipTextEncoder {
     public NDArray encode(NDArray ids) {
         long t = ids.getShape().get(1);
         NDManager m = ids.getManager();
+        NDArray positions = t == positionEmbedding.getShape().get(0) ? positionEmbedding : positionEmbedding.get("0:" + t);
         NDArray x = ids.getNDArrayInternal().embedding(ids, tokenEmbedding, SparseFormat.DENSE).singletonOrThrow()
-                .add(positionEmbedding.get("0:" + t));
+                .add(positions);
+        if (positions != positionEmbedding) {
+            positions.close(); // a view made on the weights' manager
+        }
         NDArray causal = causalMask(m, (int) t).toType(x.getDataType(), false);
         for (Layer layer : layers) {
             x = layer.forward(x, causal);
