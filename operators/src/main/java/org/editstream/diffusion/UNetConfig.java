@@ -40,10 +40,12 @@ public record UNetConfig(
         JsonNode onlyCrossAttention,
         Boolean dualCrossAttention,
         Integer timeCondProjDim,
-        String encoderHidDimType) {
+        String encoderHidDimType,
+        Integer sampleSize) {
 
     public UNetConfig {
         inChannels = inChannels == null ? 4 : inChannels;
+        sampleSize = sampleSize == null ? 64 : sampleSize;
         outChannels = outChannels == null ? 4 : outChannels;
         blockOutChannels = blockOutChannels == null ? List.of(320, 640, 1280, 1280) : List.copyOf(blockOutChannels);
         downBlockTypes = downBlockTypes == null ? List.of("CrossAttnDownBlock2D", "CrossAttnDownBlock2D",

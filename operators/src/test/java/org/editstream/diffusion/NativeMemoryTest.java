@@ -1,0 +1,48 @@
+package org.editstream.diffusion;
+
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
+import org.editstream.models.Fixtures;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Many requests on one loaded pipeline leave no arrays behind and native memory flat. */
+class NativeMemoryTest {
+    @Test
+    void requestsLeaveNothingBehind() throws IOException {
+        try (StableDiffusion sd = StableDiffusion.load(Fixtures.path("sd-tiny"), Device.cpu(), DataType.FLOAT32)) {
+            for (int i = 0; i < 5; i++) { // warm up allocator caches
+                sd.textToImage("a red dog", "", 4, 7.5, i, 64, 64, StableDiffusion.StepListener.NONE);
+            }
+            int arrays = sd.manager().getManagedArrays().size();
+            long rss = residentKiB();
+            for (int i = 0; i < 40; i++) {
+                sd.textToImage("a red dog on the grass " + i, "blurry", 4, 7.5, 100 + i, 64, 48,
+                        StableDiffusion.StepListener.NONE);
+            }
+            assertThat(sd.manager().getManagedArrays()).as("arrays held by the pipeline's manager").hasSize(arrays);
+            if (rss > 0) {
+                // one request allocates tens of MB of intermediates: 40 leaked requests would be far above this
+                assertThat(residentKiB() - rss).as("resident memory growth, KiB").isLessThan(48 * 1024);
+            }
+        }
+    }
+
+    private static long residentKiB() throws IOException {
+        Path status = Path.of("/proc/self/status");
+        if (!Files.exists(status)) {
+            return -1;
+        }
+        for (String line : Files.readAllLines(status)) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return -1;
+    }
+}
