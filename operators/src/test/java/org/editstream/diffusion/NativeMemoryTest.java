@@ -33,6 +33,22 @@ class NativeMemoryTest {
         }
     }
 
+    @Test
+    void concurrentRequestsShareOneLoadedPipelineAndAgree() throws Exception {
+        StableDiffusion shared = SharedPipelines.get(Fixtures.path("sd-tiny"), Device.cpu(), DataType.FLOAT32);
+        assertThat(SharedPipelines.get(Fixtures.path("sd-tiny/../sd-tiny"), Device.cpu(), DataType.FLOAT32)).isSameAs(shared);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            var a = pool.submit(() -> shared.textToImage("a red dog", "", 3, 7.5, 5, 64, 64, StableDiffusion.StepListener.NONE));
+            var b = pool.submit(() -> shared.textToImage("a red dog", "", 3, 7.5, 5, 64, 64, StableDiffusion.StepListener.NONE));
+            java.awt.image.BufferedImage first = a.get();
+            java.awt.image.BufferedImage second = b.get();
+            assertThat(first.getRGB(0, 0, 64, 64, null, 0, 64)).containsExactly(second.getRGB(0, 0, 64, 64, null, 0, 64));
+        } finally {
+            pool.shutdown();
+        }
+    }
+
     private static long residentKiB() throws IOException {
         Path status = Path.of("/proc/self/status");
         if (!Files.exists(status)) {

@@ -29,10 +29,11 @@ public final class Attention {
         long tq = q.getShape().get(1);
         long channels = q.getShape().get(2);
         long headDim = channels / heads;
-        NDArray qh = splitHeads(q, heads, headDim);
+        // scaling the queries costs Tq x C multiplications, scaling the scores Tq x Tk x heads
+        NDArray qh = splitHeads(q.mul((float) (1.0 / Math.sqrt(headDim))), heads, headDim);
         NDArray kh = splitHeads(k, heads, headDim);
         NDArray vh = splitHeads(v, heads, headDim);
-        NDArray scores = qh.matMul(kh.transpose(0, 1, 3, 2)).mul((float) (1.0 / Math.sqrt(headDim)));
+        NDArray scores = qh.matMul(kh.transpose(0, 1, 3, 2));
         if (mask != null) {
             scores = scores.add(mask);
         }

@@ -1,13 +1,15 @@
 package org.editstream.models.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.editstream.models.Parameters;
 
 /**
  * Group normalisation of NCHW (or NC...) activations with a per-channel scale and shift. DJL's PyTorch
- * engine does not expose torch's group_norm, so it is composed: statistics over [N, groups, rest], biased
- * variance, as torch computes them.
+ * engine does not expose torch's group_norm, so it is computed as torch once did: the activations seen as
+ * [1, N x groups, rest] go through batch normalisation in training mode (per-"channel" mean and biased
+ * variance over the rest, in one fused kernel), then the per-channel affine is applied.
  */
 public final class GroupNorm {
     private final int groups;
@@ -32,10 +34,13 @@ public final class GroupNorm {
     /** Input [N, C, H, W]. */
     public NDArray forward(NDArray x) {
         Shape shape = x.getShape();
-        NDArray grouped = x.reshape(shape.get(0), groups, -1);
-        NDArray centered = grouped.sub(grouped.mean(new int[] {2}, true));
-        NDArray variance = centered.square().mean(new int[] {2}, true);
-        NDArray normed = centered.div(variance.add(eps).sqrt()).reshape(shape);
+        long rows = shape.get(0) * groups;
+        NDManager m = x.getManager();
+        Shape stats = new Shape(rows);
+        // the running statistics batch norm updates in training mode are scratch here, made per call
+        NDArray normed = x.getNDArrayInternal().batchNorm(x.reshape(1, rows, -1), m.zeros(stats, x.getDataType()),
+                m.ones(stats, x.getDataType()), m.ones(stats, x.getDataType()), m.zeros(stats, x.getDataType()),
+                -1, 0f, eps, true).singletonOrThrow().reshape(shape);
         return normed.mul(weight).add(bias);
     }
 

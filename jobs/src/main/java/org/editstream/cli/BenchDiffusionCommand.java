@@ -1,0 +1,122 @@
+package org.editstream.cli;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import org.editstream.diffusion.StableDiffusion;
+import org.editstream.diffusion.UNet;
+import org.editstream.diffusion.UNetConfig;
+import org.editstream.diffusion.UNetHooks;
+import org.editstream.models.Devices;
+import org.editstream.models.Scoped;
+import org.editstream.models.WeightSet;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "diffusion", mixinStandardHelpOptions = true,
+        description = {"Times the diffusion engine: the tiny pipeline's UNet forward (batch 2, 32x32 latents) and",
+                "text-to-image (10 guided steps, 64x64), and an SD-1.5-size UNet forward with random weights",
+                "(batch 2, 32x32 latents). Medians after warm-up runs; nothing is asserted."})
+class BenchDiffusionCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--tiny", defaultValue = "../shared/fixtures/sd-tiny", description = "Tiny pipeline folder (default: ${DEFAULT-VALUE}).")
+    Path tiny;
+
+    @Option(names = "--sd15-config", defaultValue = "../shared/fixtures/manifests/sd15-unet.json",
+            description = "SD 1.5 UNet config: a config.json, or a manifest with a \"config\" member (default: ${DEFAULT-VALUE}).")
+    Path sd15Config;
+
+    @Option(names = "--skip-sd15", description = "Leave out the SD-1.5-size UNet (needs about 4 GB of memory).")
+    boolean skipSd15;
+
+    @Option(names = "--runs", defaultValue = "10", description = "Timed runs of the tiny rows (the SD-1.5 row takes a third, at least 2; default: ${DEFAULT-VALUE}).")
+    int runs;
+
+    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        Device dev = Devices.named(device);
+        out.printf("device %s, %d cores, torch threads %s, DJL %s, engine %s %s%n", dev,
+                Runtime.getRuntime().availableProcessors(), System.getProperty("ai.djl.pytorch.num_threads", "default"),
+                Engine.getDjlVersion(), Engine.getInstance().getEngineName(), Engine.getInstance().getVersion());
+        out.flush();
+        try (StableDiffusion sd = StableDiffusion.load(tiny, dev, DataType.FLOAT32)) {
+            NDManager m = sd.manager();
+            NDArray sample = m.randomNormal(new Shape(2, sd.unet().config().inChannels(), 32, 32));
+            NDArray context = m.randomNormal(new Shape(2, 77, sd.unet().config().contextDim()));
+            NDArray t = m.create(new float[] {981f, 981f});
+            double ms = median(runs, 3, () -> unetOnce(sd.unet(), sample, context, t)) * 1e3;
+            out.printf("sd-tiny UNet forward, batch 2, 32x32:        %8.1f ms   (%.1f steps/s)%n", ms, 1e3 / ms);
+            out.flush();
+            double s = median(Math.max(2, runs / 3), 1, () -> sd.textToImage("a photo of a red dog on the grass", "",
+                    10, 7.5, 1, 64, 64, StableDiffusion.StepListener.NONE));
+            out.printf("sd-tiny text-to-image, 10 guided steps, 64x64: %6.3f s    (%.1f steps/s)%n", s, 10 / s);
+            out.flush();
+        }
+        if (!skipSd15) {
+            UNetConfig config = readConfig(sd15Config);
+            try (NDManager m = NDManager.newBaseManager(dev)) {
+                long loadStart = System.nanoTime();
+                UNet unet = new UNet(WeightSet.random(m, DataType.FLOAT32).root(), config);
+                out.printf("SD-1.5 UNet with random weights built in %.1f s%n", (System.nanoTime() - loadStart) / 1e9);
+                NDArray sample = m.randomNormal(new Shape(2, config.inChannels(), 32, 32));
+                NDArray context = m.randomNormal(new Shape(2, 77, config.contextDim()));
+                NDArray t = m.create(new float[] {501f, 501f});
+                double s = median(Math.max(2, runs / 3), 1, () -> unetOnce(unet, sample, context, t));
+                out.printf("SD-1.5 UNet forward, batch 2, 32x32:          %6.3f s    (%.2f steps/s)%n", s, 1 / s);
+            }
+        }
+        return 0;
+    }
+
+    private static Object unetOnce(UNet unet, NDArray sample, NDArray context, NDArray t) {
+        NDArray out = Scoped.apply(in -> unet.forward(in[0], in[1], in[2], UNetHooks.NONE), sample, t, context);
+        out.toFloatArray(); // wait for the result
+        out.close();
+        return null;
+    }
+
+    private static double median(int runs, int warmup, java.util.function.Supplier<Object> body) {
+        for (int i = 0; i < warmup; i++) {
+            body.get();
+        }
+        double[] seconds = new double[runs];
+        for (int i = 0; i < runs; i++) {
+            long start = System.nanoTime();
+            body.get();
+            seconds[i] = (System.nanoTime() - start) / 1e9;
+        }
+        Arrays.sort(seconds);
+        return seconds[runs / 2];
+    }
+
+    private static UNetConfig readConfig(Path file) throws java.io.IOException {
+        ObjectMapper json = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("no UNet config at " + file + " (--sd15-config)");
+        }
+        JsonNode node = json.readTree(file.toFile());
+        return json.convertValue(node.has("config") ? node.get("config") : node, UNetConfig.class);
+    }
+}
