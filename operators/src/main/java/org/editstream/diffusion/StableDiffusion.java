@@ -146,6 +146,7 @@ public final class StableDiffusion implements AutoCloseable {
         NDArray x = latents;
         for (int i = 0; i < steps; i++) {
             long t = timesteps[i];
+            int index = i;
             hooks.beginStep(i, t);
             List<NDArray> inputs = new ArrayList<>(List.of(x, context));
             if (extra != null) {
@@ -164,7 +165,7 @@ public final class StableDiffusion implements AutoCloseable {
                     NDArray c = out.get(half + ":");
                     out = u.add(c.sub(u).mul((float) guidance));
                 }
-                return scheduler.step(out, t, in[0], steps);
+                return hooks.endStep(index, scheduler.step(out, t, in[0], steps));
             }, inputs.toArray(NDArray[]::new));
             listener.onStep(i, t, next);
             if (x != latents) {

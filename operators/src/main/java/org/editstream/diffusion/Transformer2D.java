@@ -27,7 +27,7 @@ final class Transformer2D {
     private final Linear linearOut;
     private final List<Block> blocks = new ArrayList<>();
 
-    Transformer2D(Parameters p, String name, AttentionSite.Place place, int blockIndex, long channels, int heads,
+    Transformer2D(Parameters p, String name, AttentionSite.Place place, int blockIndex, int attentionIndex, long channels, int heads,
                   int layers, long contextDim, int groups, boolean linearProjection) {
         this.norm = new GroupNorm(p.child("norm"), groups, channels, 1e-6);
         this.linearProjection = linearProjection;
@@ -46,7 +46,7 @@ final class Transformer2D {
         for (int i = 0; i < layers; i++) {
             String blockName = name + ".transformer_blocks." + i;
             blocks.add(new Block(p.child("transformer_blocks").child(Integer.toString(i)), blockName, place, blockIndex,
-                    inner, heads, contextDim));
+                    attentionIndex, inner, heads, contextDim));
         }
     }
 
@@ -83,12 +83,14 @@ final class Transformer2D {
         private final Linear geglu;
         private final Linear ffOut;
 
-        Block(Parameters p, String name, AttentionSite.Place place, int blockIndex, long dim, int heads, long contextDim) {
+        Block(Parameters p, String name, AttentionSite.Place place, int blockIndex, int attentionIndex, long dim,
+              int heads, long contextDim) {
             this.norm1 = new LayerNorm(p.child("norm1"), dim, 1e-5);
-            this.selfAttention = new CrossAttention(p.child("attn1"), name + ".attn1", place, blockIndex, false, dim, dim, heads);
+            this.selfAttention = new CrossAttention(p.child("attn1"), name + ".attn1", place, blockIndex, attentionIndex,
+                    false, dim, dim, heads);
             this.norm2 = new LayerNorm(p.child("norm2"), dim, 1e-5);
-            this.crossAttention = new CrossAttention(p.child("attn2"), name + ".attn2", place, blockIndex, true, dim,
-                    contextDim, heads);
+            this.crossAttention = new CrossAttention(p.child("attn2"), name + ".attn2", place, blockIndex, attentionIndex,
+                    true, dim, contextDim, heads);
             this.norm3 = new LayerNorm(p.child("norm3"), dim, 1e-5);
             long hidden = 4 * dim;
             this.geglu = new Linear(p.child("ff").child("net").child("0").child("proj"), dim, 2 * hidden, true);
@@ -111,6 +113,7 @@ final class Transformer2D {
         private final String name;
         private final AttentionSite.Place place;
         private final int blockIndex;
+        private final int attentionIndex;
         private final boolean cross;
         private final Linear q;
         private final Linear k;
@@ -118,11 +121,12 @@ final class Transformer2D {
         private final Linear out;
         private final int heads;
 
-        CrossAttention(Parameters p, String name, AttentionSite.Place place, int blockIndex, boolean cross,
-                       long dim, long contextDim, int heads) {
+        CrossAttention(Parameters p, String name, AttentionSite.Place place, int blockIndex, int attentionIndex,
+                       boolean cross, long dim, long contextDim, int heads) {
             this.name = name;
             this.place = place;
             this.blockIndex = blockIndex;
+            this.attentionIndex = attentionIndex;
             this.cross = cross;
             this.q = new Linear(p.child("to_q"), dim, dim, false);
             this.k = new Linear(p.child("to_k"), contextDim, dim, false);
@@ -134,7 +138,7 @@ final class Transformer2D {
         /** @param context the text states for cross-attention, null for self-attention */
         NDArray forward(NDArray x, NDArray context, UNetHooks hooks) {
             NDArray source = context == null ? x : context;
-            AttentionSite site = new AttentionSite(name, place, blockIndex, cross, x.getShape().get(1));
+            AttentionSite site = new AttentionSite(name, place, blockIndex, attentionIndex, cross, x.getShape().get(1));
             NDArray[] qk = hooks.queriesAndKeys(site, q.forward(x), k.forward(source));
             NDArray attended = Attention.attend(qk[0], qk[1], v.forward(source), heads, null,
                     probabilities -> hooks.probabilities(site, probabilities));

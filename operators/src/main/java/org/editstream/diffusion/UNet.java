@@ -63,7 +63,7 @@ public final class UNet {
                         resIn, out, timeDim, groups, eps, 1.0));
                 if (attention) {
                     block.attentions.add(transformer(bp.child("attentions").child(Integer.toString(j)),
-                            name + ".attentions." + j, AttentionSite.Place.DOWN, i, out, heads.get(i), layers.get(i),
+                            name + ".attentions." + j, AttentionSite.Place.DOWN, i, j, out, heads.get(i), layers.get(i),
                             context, groups, c.useLinearProjection()));
                 }
             }
@@ -79,7 +79,7 @@ public final class UNet {
         this.midResnet0 = new ResnetBlock(mid.child("resnets").child("0"), "mid_block.resnets.0", top, top, timeDim,
                 groups, eps, c.midBlockScaleFactor());
         this.midAttention = transformer(mid.child("attentions").child("0"), "mid_block.attentions.0",
-                AttentionSite.Place.MID, 0, top, heads.get(blocks - 1), layers.get(blocks - 1), context, groups,
+                AttentionSite.Place.MID, 0, 0, top, heads.get(blocks - 1), layers.get(blocks - 1), context, groups,
                 c.useLinearProjection());
         this.midResnet1 = new ResnetBlock(mid.child("resnets").child("1"), "mid_block.resnets.1", top, top, timeDim,
                 groups, eps, c.midBlockScaleFactor());
@@ -101,7 +101,7 @@ public final class UNet {
                         resIn + skip, output, timeDim, groups, eps, 1.0));
                 if (attention) {
                     block.attentions.add(transformer(bp.child("attentions").child(Integer.toString(j)),
-                            name + ".attentions." + j, AttentionSite.Place.UP, i, output, heads.get(mirror),
+                            name + ".attentions." + j, AttentionSite.Place.UP, i, j, output, heads.get(mirror),
                             layers.get(mirror), context, groups, c.useLinearProjection()));
                 }
             }
@@ -118,13 +118,13 @@ public final class UNet {
     }
 
     private static Transformer2D transformer(Parameters p, String name, AttentionSite.Place place, int block,
-                                             long channels, int heads, int layers, long context, int groups,
-                                             boolean linear) {
+                                             int attention, long channels, int heads, int layers, long context,
+                                             int groups, boolean linear) {
         if (channels % heads != 0) {
             throw new ModelException("unet config: " + channels + " channels of " + name + " do not split into "
                     + heads + " heads");
         }
-        return new Transformer2D(p, name, place, block, channels, heads, layers, context, groups, linear);
+        return new Transformer2D(p, name, place, block, attention, channels, heads, layers, context, groups, linear);
     }
 
     public UNetConfig config() {

@@ -16,6 +16,11 @@ public interface UNetHooks {
     default void beginStep(int index, long timestep) {
     }
 
+    /** Called by the sampling loops with the latents a step produced; returns those to go on with. */
+    default NDArray endStep(int index, NDArray latents) {
+        return latents;
+    }
+
     /** Queries and keys [B, T, C] of the layer; return the pair to use (the same arrays to leave them). */
     default NDArray[] queriesAndKeys(AttentionSite site, NDArray queries, NDArray keys) {
         return new NDArray[] {queries, keys};

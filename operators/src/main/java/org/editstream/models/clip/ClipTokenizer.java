@@ -32,8 +32,10 @@ public final class ClipTokenizer {
             Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);
     private static final Pattern WHITE_SPACE = Pattern.compile("\\s+");
     private static final String[] BYTE_CHARS = byteChars();
+    private static final Map<Integer, Integer> BYTE_VALUES = byteValues();
 
     private final Map<String, Integer> vocab;
+    private final Map<Integer, String> pieces = new HashMap<>();
     private final Map<String, Integer> ranks;
     private final int startId;
     private final int endId;
@@ -43,6 +45,7 @@ public final class ClipTokenizer {
 
     public ClipTokenizer(Map<String, Integer> vocab, List<String> merges, int length, String padToken) {
         this.vocab = Map.copyOf(vocab);
+        vocab.forEach((piece, id) -> pieces.put(id, piece));
         Map<String, Integer> r = new HashMap<>();
         for (int i = 0; i < merges.size(); i++) {
             r.put(merges.get(i), i);
@@ -105,6 +108,20 @@ public final class ClipTokenizer {
         }
         ids[n] = endId;
         return ids;
+    }
+
+    /** The text of one token: its bytes decoded as UTF-8, the end-of-word marker dropped. */
+    public String decode(int id) {
+        String piece = pieces.get(id);
+        if (piece == null) {
+            throw new IllegalArgumentException("no token with id " + id);
+        }
+        if (piece.equals(START) || piece.equals(END)) {
+            return piece;
+        }
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        piece.replace("</w>", "").codePoints().forEach(cp -> bytes.write(BYTE_VALUES.getOrDefault(cp, (int) '?')));
+        return bytes.toString(StandardCharsets.UTF_8);
     }
 
     public int length() {
@@ -176,6 +193,14 @@ public final class ClipTokenizer {
             throw new ModelException("the tokenizer's vocabulary has no entry for '" + piece + "'");
         }
         return id;
+    }
+
+    private static Map<Integer, Integer> byteValues() {
+        Map<Integer, Integer> values = new HashMap<>();
+        for (int b = 0; b < 256; b++) {
+            values.put(BYTE_CHARS[b].codePointAt(0), b);
+        }
+        return values;
     }
 
     /** GPT-2's reversible map from bytes to printable characters. */
