@@ -18,8 +18,11 @@ public final class Scoped {
     public static NDArray apply(Function<NDArray[], NDArray> body, NDArray... inputs) {
         NDManager owner = inputs[0].getManager();
         try (NDManager scope = owner.newSubManager()) {
+            java.util.Set<NDArray> attached = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
             for (NDArray input : inputs) {
-                input.tempAttach(scope);
+                if (attached.add(input)) { // attaching one array twice would hand it back to the scope itself
+                    input.tempAttach(scope);
+                }
             }
             NDArray result = body.apply(inputs);
             result.attach(owner);
