@@ -28,6 +28,25 @@ public final class Images {
         return bgr;
     }
 
+    /** The image as TYPE_BYTE_GRAY (the same object when it already is), Rec. 601 luma. */
+    public static BufferedImage toGrey(BufferedImage image) {
+        if (image.getType() == BufferedImage.TYPE_BYTE_GRAY) {
+            return image;
+        }
+        int w = image.getWidth();
+        int h = image.getHeight();
+        int[] rgb = image.getRGB(0, 0, w, h, null, 0, w);
+        BufferedImage grey = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
+        byte[] out = bytes(grey);
+        for (int i = 0; i < rgb.length; i++) {
+            int r = (rgb[i] >> 16) & 0xFF;
+            int g = (rgb[i] >> 8) & 0xFF;
+            int b = rgb[i] & 0xFF;
+            out[i] = (byte) ((299 * r + 587 * g + 114 * b + 500) / 1000);
+        }
+        return grey;
+    }
+
     public static BufferedImage copy(BufferedImage image) {
         BufferedImage bgr = toBgr(image);
         BufferedImage copy = new BufferedImage(bgr.getWidth(), bgr.getHeight(), BufferedImage.TYPE_3BYTE_BGR);

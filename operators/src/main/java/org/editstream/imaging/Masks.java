@@ -20,7 +20,9 @@ import static org.bytedeco.opencv.global.opencv_imgproc.MORPH_ELLIPSE;
 import static org.bytedeco.opencv.global.opencv_imgproc.THRESH_BINARY;
 import static org.bytedeco.opencv.global.opencv_imgproc.THRESH_OTSU;
 import static org.bytedeco.opencv.global.opencv_imgproc.cvtColor;
+import static org.bytedeco.opencv.global.opencv_imgproc.GaussianBlur;
 import static org.bytedeco.opencv.global.opencv_imgproc.dilate;
+import static org.bytedeco.opencv.global.opencv_imgproc.erode;
 import static org.bytedeco.opencv.global.opencv_imgproc.getStructuringElement;
 import static org.bytedeco.opencv.global.opencv_imgproc.threshold;
 
@@ -78,6 +80,54 @@ public final class Masks {
             }
             return OpenCvBridge.toImage(mask); // one channel: TYPE_BYTE_GRAY
         }
+    }
+
+    /** Emu Edit's three masks from one grounded object, and the background mask. */
+    public enum Kind { PRECISE, DILATED, BOX, BACKGROUND }
+
+    /** Dilation radius of DILATED, and erosion radius of BACKGROUND, as a fraction of the shorter side. */
+    public static final double GROW_FRACTION = 0.02;
+    /** Gaussian blur kernel of DILATED and BACKGROUND as a fraction of the shorter side (made odd, at least 3). */
+    public static final double BLUR_FRACTION = 0.04;
+
+    /**
+     * The mask of the given kind from an object's segmentation (PRECISE, thresholded at half) and its box.
+     * DILATED grows the segmentation and blurs it (soft edges); BOX fills the box; BACKGROUND is everything
+     * but the object, shrunk away from it (a min filter) and blurred. Sizes scale with the image.
+     */
+    public static BufferedImage of(Kind kind, BufferedImage segmentation, Rectangle box) {
+        int w = segmentation.getWidth();
+        int h = segmentation.getHeight();
+        int shorter = Math.min(w, h);
+        int grow = Math.max(1, (int) Math.round(GROW_FRACTION * shorter));
+        int blur = Math.max(3, (int) Math.round(BLUR_FRACTION * shorter) | 1);
+        try (Mat precise = new Mat(); Mat source = OpenCvBridge.toGreyMat(Images.toGrey(segmentation))) {
+            threshold(source, precise, 127, 255, THRESH_BINARY);
+            switch (kind) {
+                case PRECISE:
+                    return OpenCvBridge.toImage(precise);
+                case BOX:
+                    return ofBoxes(w, h, List.of(box), 0);
+                case DILATED:
+                    try (Mat kernel = ellipse(grow); Mat grown = new Mat(); Mat soft = new Mat()) {
+                        dilate(precise, grown, kernel);
+                        GaussianBlur(grown, soft, new Size(blur, blur), 0);
+                        bitwise_or(soft, precise, soft); // blurring never takes from the object itself
+                        return OpenCvBridge.toImage(soft);
+                    }
+                default:
+                    try (Mat kernel = ellipse(grow); Mat background = new Mat(); Mat shrunk = new Mat(); Mat soft = new Mat()) {
+                        bitwise_not(precise, background);
+                        erode(background, shrunk, kernel);
+                        GaussianBlur(shrunk, soft, new Size(blur, blur), 0);
+                        return OpenCvBridge.toImage(soft);
+                    }
+            }
+        }
+    }
+
+    private static Mat ellipse(int radius) {
+        return getStructuringElement(MORPH_ELLIPSE, new Size(2 * radius + 1, 2 * radius + 1));
     }
 
     /** Set pixels on the outline of a binary matrix (corners counted once). */

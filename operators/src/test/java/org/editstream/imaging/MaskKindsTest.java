@@ -1,0 +1,76 @@
+package org.editstream.imaging;
+
+import org.junit.jupiter.api.Test;
+
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.Rectangle;
+import java.awt.image.BufferedImage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class MaskKindsTest {
+    /** A disc of the given radius centred in a w x h segmentation. */
+    private static BufferedImage disc(int w, int h, int radius) {
+        BufferedImage seg = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
+        Graphics2D g = seg.createGraphics();
+        g.setColor(Color.WHITE);
+        g.fillOval(w / 2 - radius, h / 2 - radius, 2 * radius, 2 * radius);
+        g.dispose();
+        return seg;
+    }
+
+    private static int at(BufferedImage mask, int x, int y) {
+        return mask.getRaster().getSample(x, y, 0);
+    }
+
+    /** How far right of the disc's edge the mask stays above half. */
+    private static int reachBeyond(BufferedImage mask, int radius) {
+        int y = mask.getHeight() / 2;
+        int x = mask.getWidth() / 2 + radius;
+        while (x < mask.getWidth() && at(mask, x, y) >= 128) {
+            x++;
+        }
+        return x - (mask.getWidth() / 2 + radius);
+    }
+
+    @Test
+    void preciseIsTheSegmentationAndBoxTheFilledBox() {
+        BufferedImage seg = disc(200, 120, 30);
+        BufferedImage precise = Masks.of(Masks.Kind.PRECISE, seg, new Rectangle(70, 30, 60, 60));
+        assertThat(at(precise, 100, 60)).isEqualTo(255);
+        assertThat(at(precise, 72, 32)).isZero(); // inside the box, outside the disc
+        BufferedImage box = Masks.of(Masks.Kind.BOX, seg, new Rectangle(70, 30, 60, 60));
+        assertThat(at(box, 72, 32)).isEqualTo(255);
+        assertThat(at(box, 69, 32)).isZero();
+        assertThat(Masks.coverage(box)).isEqualTo(60.0 * 60 / (200 * 120));
+    }
+
+    @Test
+    void dilatedGrowsBeyondTheObjectWithSoftEdgesScaledToTheImage() {
+        BufferedImage small = Masks.of(Masks.Kind.DILATED, disc(200, 200, 30), new Rectangle());
+        BufferedImage large = Masks.of(Masks.Kind.DILATED, disc(400, 400, 60), new Rectangle());
+        assertThat(at(small, 100, 100)).isEqualTo(255);
+        assertThat(at(small, 5, 5)).isZero();
+        assertThat(Masks.coverage(small)).isGreaterThan(Math.PI * 30 * 30 / (200 * 200));
+        int reach = reachBeyond(small, 30);
+        assertThat(reach).isBetween(2, 8); // about the 4-pixel dilation at 200 px
+        assertThat(reachBeyond(large, 60)).isBetween(2 * reach - 2, 2 * reach + 2);
+        boolean soft = false;
+        for (int x = 130; x < 150; x++) {
+            int v = at(small, x, 100);
+            soft |= v > 0 && v < 255;
+        }
+        assertThat(soft).as("blurred edge").isTrue();
+    }
+
+    @Test
+    void backgroundIsEverythingButTheObjectKeptAwayFromIt() {
+        BufferedImage seg = disc(200, 200, 30);
+        BufferedImage background = Masks.of(Masks.Kind.BACKGROUND, seg, new Rectangle());
+        assertThat(at(background, 100, 100)).isZero();
+        assertThat(at(background, 5, 5)).isEqualTo(255);
+        assertThat(at(background, 131, 100)).as("just outside the object").isLessThan(128);
+        assertThat(Masks.coverage(background)).isLessThan(1 - Math.PI * 30 * 30 / (200 * 200));
+    }
+}
