@@ -131,6 +131,11 @@ public final class WeightSet {
                     a.setName(name);
                     tensors.put(name, a);
                 }
+                if (want.dimension() == 0 && a.getShape().size() == 1 && a.getShape().dimension() == 1) {
+                    a = a.reshape(want); // a scalar, which DJL reads from safetensors as one element
+                    a.setName(name);
+                    tensors.put(name, a);
+                }
                 if (!a.getShape().equals(want)) {
                     throw new ModelException(source + ": tensor " + name + " has shape " + a.getShape()
                             + " but the configuration needs " + want);

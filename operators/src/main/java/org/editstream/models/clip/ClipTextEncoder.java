@@ -6,9 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.SparseFormat;
 import org.editstream.models.Parameters;
 import org.editstream.models.nn.Activation;
-import org.editstream.models.nn.Attention;
 import org.editstream.models.nn.LayerNorm;
-import org.editstream.models.nn.Linear;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +21,7 @@ public final class ClipTextEncoder {
     private final ClipTextConfig config;
     private final NDArray tokenEmbedding;
     private final NDArray positionEmbedding;
-    private final List<Layer> layers = new ArrayList<>();
+    private final List<ClipEncoderLayer> layers = new ArrayList<>();
     private final LayerNorm finalNorm;
 
     /** @param p the view holding {@code embeddings.}, {@code encoder.}, {@code final_layer_norm.} */
@@ -35,7 +33,8 @@ public final class ClipTextEncoder {
         this.positionEmbedding = embeddings.child("position_embedding").get("weight", config.maxPositionEmbeddings(), hidden);
         UnaryOperator<NDArray> act = Activation.named(config.hiddenAct());
         for (int i = 0; i < config.numHiddenLayers(); i++) {
-            layers.add(new Layer(p.child("encoder").child("layers").child(Integer.toString(i)), config, act));
+            layers.add(new ClipEncoderLayer(p.child("encoder").child("layers").child(Integer.toString(i)), hidden,
+                    config.intermediateSize(), config.numAttentionHeads(), config.layerNormEps(), act));
         }
         this.finalNorm = new LayerNorm(p.child("final_layer_norm"), hidden, config.layerNormEps());
     }
@@ -55,7 +54,7 @@ public final class ClipTextEncoder {
             positions.close(); // a view made on the weights' manager
         }
         NDArray causal = causalMask(m, (int) t).toType(x.getDataType(), false);
-        for (Layer layer : layers) {
+        for (ClipEncoderLayer layer : layers) {
             x = layer.forward(x, causal);
         }
         return finalNorm.forward(x);
@@ -78,39 +77,5 @@ public final class ClipTextEncoder {
         long batch = ids.getShape().get(0);
         NDArray rows = lastHidden.getManager().arange(0, (int) batch, 1, DataType.INT64);
         return lastHidden.get(new ai.djl.ndarray.index.NDIndex("{}, {}", rows, first.toType(DataType.INT64, false)));
-    }
-
-    private static final class Layer {
-        private final LayerNorm norm1;
-        private final Linear q;
-        private final Linear k;
-        private final Linear v;
-        private final Linear out;
-        private final LayerNorm norm2;
-        private final Linear fc1;
-        private final Linear fc2;
-        private final int heads;
-        private final UnaryOperator<NDArray> act;
-
-        Layer(Parameters p, ClipTextConfig c, UnaryOperator<NDArray> act) {
-            long h = c.hiddenSize();
-            this.norm1 = new LayerNorm(p.child("layer_norm1"), h, c.layerNormEps());
-            Parameters attn = p.child("self_attn");
-            this.q = new Linear(attn.child("q_proj"), h, h, true);
-            this.k = new Linear(attn.child("k_proj"), h, h, true);
-            this.v = new Linear(attn.child("v_proj"), h, h, true);
-            this.out = new Linear(attn.child("out_proj"), h, h, true);
-            this.norm2 = new LayerNorm(p.child("layer_norm2"), h, c.layerNormEps());
-            this.fc1 = new Linear(p.child("mlp").child("fc1"), h, c.intermediateSize(), true);
-            this.fc2 = new Linear(p.child("mlp").child("fc2"), c.intermediateSize(), h, true);
-            this.heads = c.numAttentionHeads();
-            this.act = act;
-        }
-
-        NDArray forward(NDArray x, NDArray causal) {
-            NDArray n = norm1.forward(x);
-            x = x.add(out.forward(Attention.attend(q.forward(n), k.forward(n), v.forward(n), heads, causal, null)));
-            return x.add(fc2.forward(act.apply(fc1.forward(norm2.forward(x)))));
-        }
     }
 }
