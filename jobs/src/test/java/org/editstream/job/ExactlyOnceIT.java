@@ -29,6 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** N captions in, a read_committed consumer sees every caption id exactly once, as a sample or a rejection. */
 class ExactlyOnceIT {
     private static EmbeddedKafka kafka;
+    /** Samples (not rejections) the last run produced: the pipeline must make pairs, not only refuse. */
+    private int samples;
 
     @BeforeAll
     static void startKafka() throws Exception {
@@ -45,6 +47,7 @@ class ExactlyOnceIT {
         Map<String, Integer> seen = runJob("plain", 40, 0, checkpoints);
         assertThat(seen).hasSize(40);
         assertThat(seen.values()).allMatch(count -> count == 1);
+        assertThat(samples).isGreaterThan(20);
     }
 
     @Test
@@ -52,6 +55,7 @@ class ExactlyOnceIT {
         Map<String, Integer> seen = runJob("drill", 40, 8, checkpoints);
         assertThat(seen).hasSize(40);
         assertThat(seen.values()).allMatch(count -> count == 1);
+        assertThat(samples).isGreaterThan(20);
     }
 
     private Map<String, Integer> runJob(String name, int captions, long failAfter, Path checkpoints) throws Exception {
@@ -77,6 +81,7 @@ class ExactlyOnceIT {
         JobClient job = env.executeAsync("editstream-" + name);
         job.getJobExecutionResult().get(5, TimeUnit.MINUTES);
 
+        samples = 0;
         Map<String, Integer> seen = new HashMap<>();
         List<Rejection> rejections = new ArrayList<>();
         try (OutputConsumer consumer = new OutputConsumer(config.bootstrapServers(), config.samplesTopic(),
@@ -85,7 +90,10 @@ class ExactlyOnceIT {
             int quietPolls = 0;
             while (System.nanoTime() < deadline && (seen.size() < captions || quietPolls < 3)) {
                 int n = consumer.poll(Duration.ofMillis(500),
-                        (EditSample s) -> seen.merge(s.getCaptionId(), 1, Integer::sum),
+                        (EditSample s) -> {
+                            samples++;
+                            seen.merge(s.getCaptionId(), 1, Integer::sum);
+                        },
                         (Rejection r) -> {
                             rejections.add(r);
                             seen.merge(r.getCaptionId(), 1, Integer::sum);
