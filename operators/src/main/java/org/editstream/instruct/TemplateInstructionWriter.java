@@ -24,7 +24,7 @@ import java.util.TreeMap;
 public final class TemplateInstructionWriter implements InstructionWriter, Serializable {
     private static final long serialVersionUID = 1L;
 
-    public static final String VERSION = "templates-1";
+    public static final String VERSION = "templates-2";
     public static final String WRITER = "template";
 
     /** Colour operations and the wordings of each direction. */
@@ -95,6 +95,20 @@ public final class TemplateInstructionWriter implements InstructionWriter, Seria
                     "to_map", List.of("draw the semantic segmentation map", "segment the scene into labelled regions"),
                     "from_map", List.of("turn this segmentation map into a photo", "generate an image from the label map"))));
 
+    /**
+     * Global edits the template writer can phrase without an LLM: what the output caption appends to the
+     * input caption (a phrase REFINE alignment inserts), and the ways to ask for it.
+     */
+    static final Map<String, List<String>> GLOBAL = new TreeMap<>(Map.of(
+            "as a watercolor painting", List.of("make it a watercolor painting", "paint this in watercolors",
+                    "turn the image into a watercolor"),
+            "as an oil painting", List.of("make it an oil painting", "turn this into an oil painting"),
+            "at night", List.of("make it night time", "change the scene to night", "make it look like night"),
+            "at sunset", List.of("make it sunset", "change the lighting to sunset", "set the scene at sunset"),
+            "in winter with snow", List.of("make it winter", "cover the scene in snow", "change the season to winter"),
+            "in the fog", List.of("make it foggy", "add fog to the scene", "fill the scene with mist"),
+            "in black and white", List.of("make it black and white", "turn the photo black and white")));
+
     private static final Map<Task, List<String>> VISION = new EnumMap<>(Map.of(
             Task.DETECT, List.of("detect the {object}", "draw a box around the {object}", "find the {object}",
                     "mark the {object} with a bounding box"),
@@ -103,7 +117,7 @@ public final class TemplateInstructionWriter implements InstructionWriter, Seria
 
     @Override
     public boolean supports(Task task) {
-        return task == Task.COLOR || task == Task.SKETCH || task == Task.TEXT
+        return task == Task.COLOR || task == Task.SKETCH || task == Task.TEXT || task == Task.GLOBAL
                 || TRANSLATIONS.containsKey(task) || VISION.containsKey(task);
     }
 
@@ -113,7 +127,14 @@ public final class TemplateInstructionWriter implements InstructionWriter, Seria
         Map<String, String> intent = new TreeMap<>();
         String text;
         String originalObject = null;
+        String outputCaption = null;
         switch (task) {
+            case GLOBAL -> {
+                String change = pick(random, List.copyOf(GLOBAL.keySet()));
+                intent.put("change", change);
+                text = pick(random, GLOBAL.get(change));
+                outputCaption = caption.getCaption().strip().replaceAll("[.!]+$", "") + " " + change;
+            }
             case COLOR -> {
                 String operation = pick(random, List.copyOf(new TreeMap<>(COLOR).keySet()));
                 Map<String, List<String>> directions = new TreeMap<>(COLOR.get(operation));
@@ -162,6 +183,7 @@ public final class TemplateInstructionWriter implements InstructionWriter, Seria
         return Instruction.newBuilder()
                 .setText(text)
                 .setOriginalObject(originalObject)
+                .setOutputCaption(outputCaption)
                 .setIntent(intent)
                 .setWriter(WRITER)
                 .setTemplateVersion(VERSION)
