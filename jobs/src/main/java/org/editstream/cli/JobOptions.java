@@ -6,12 +6,15 @@ import org.editstream.imaging.ImageLimits;
 import org.editstream.imaging.ImageUriPolicy;
 import org.editstream.job.JobConfig;
 import org.editstream.recipes.RecipeBook;
+import org.editstream.schema.Task;
+import org.editstream.tasks.TaskCatalogue;
 import org.editstream.tasks.TaskMix;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,6 +58,15 @@ public class JobOptions {
     @Option(names = "--task-mix", defaultValue = "uniform",
             description = "Weights of the tasks, e.g. color=2,sketch=1,text=1, or 'uniform' (default: ${DEFAULT-VALUE}). Disabled tasks are never assigned.")
     String taskMix;
+
+    @Option(names = "--models", description = "Folder of model folders: diffusion/ (a Stable Diffusion pipeline in the diffusers layout) enables the global task.")
+    Path models;
+
+    @Option(names = "--diffusion-steps", defaultValue = "30", description = "DDIM steps of generated pairs (default: ${DEFAULT-VALUE}).")
+    int diffusionSteps;
+
+    @Option(names = "--min-pixel-change", description = "Minimum mean pixel change of a task's pairs, e.g. global=0.02 (repeatable; defaults: 0.01, text 0.0005).")
+    Map<String, Double> minPixelChange = new LinkedHashMap<>();
 
     @Option(names = "--tessdata", description = "Folder holding Tesseract's eng.traineddata (default: TESSDATA_PREFIX or the system folders).")
     Path tessdata;
@@ -105,16 +117,25 @@ public class JobOptions {
         return JobConfig.builder(bootstrapServers)
                 .kafkaProperties(Map.copyOf(kafkaProperties))
                 .schemaRegistryUrl(schemaRegistry)
+                .minPixelChange(tasksOf(minPixelChange))
                 .captionsTopic(captionsTopic).samplesTopic(samplesTopic).rejectionsTopic(rejectionsTopic)
                 .groupId(groupId).transactionalIdPrefix(transactionalIdPrefix)
                 .parallelism(parallelism).checkpointInterval(checkpointInterval).checkpointDirectory(checkpointDir)
                 .taskMix(TaskMix.parse(taskMix))
-                .tools(new RecipeBook.Tools(tessdata == null ? null : tessdata.toAbsolutePath().toString()))
+                .tools(new RecipeBook.Tools(tessdata == null ? null : tessdata.toAbsolutePath().toString(),
+                        models == null ? null : models.toAbsolutePath().toString(), diffusionSteps))
                 .captionLimits(new CaptionLimits(maxCaptionChars))
                 .imageLimits(limits)
                 .imageStore(new ImageStoreSettings(policy, maxImageBytes, imageStore, Duration.ofSeconds(10)))
                 .maxRecordBytes(maxRecordBytes)
                 .dedupeTtl(dedupeTtl)
                 .restartDrillAfter(restartDrillAfter);
+    }
+
+    private static Map<Task, Double> tasksOf(Map<String, Double> byName) {
+        Map<Task, Double> out = new EnumMap<>(Task.class);
+        byName.forEach((name, value) -> out.put(TaskCatalogue.byName(name).orElseThrow(() ->
+                new IllegalArgumentException("--min-pixel-change names no task '" + name + "'")), value));
+        return out;
     }
 }

@@ -8,6 +8,7 @@ import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -19,11 +20,13 @@ import org.editstream.flink.AssignTasks;
 import org.editstream.flink.DecodeCaptions;
 import org.editstream.flink.DedupeCaptions;
 import org.editstream.flink.FilterSamples;
+import org.editstream.flink.GeneratePairs;
 import org.editstream.flink.KafkaRecord;
 import org.editstream.flink.KafkaRecordDeserializer;
 import org.editstream.flink.MakePairs;
 import org.editstream.flink.Rejected;
 import org.editstream.flink.RestartDrill;
+import org.editstream.flink.SplitGenerated;
 import org.editstream.flink.ValidateCaptions;
 import org.editstream.flink.WriteInstructions;
 import org.editstream.imaging.ImageDecoder;
@@ -38,6 +41,7 @@ import org.editstream.tasks.TaskAssigner;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The EditStream job, top to bottom as DESIGN.md draws it:
@@ -45,6 +49,11 @@ import java.util.List;
  * -> samples, with every stage's rejections unioned into the rejections topic.
  */
 public final class EditStreamJob {
+    /** A generated pair may wait behind others on its device; past this it is rejected, not lost. */
+    static final long GENERATION_TIMEOUT_MINUTES = 30;
+    /** Requests in flight per generation operator instance (the device's queue holds them). */
+    static final int GENERATION_CAPACITY = 8;
+
     private EditStreamJob() {
     }
 
@@ -57,7 +66,7 @@ public final class EditStreamJob {
         ImageDecoder decoder = new ImageDecoder(config.imageLimits());
         CaptionValidator validator = new CaptionValidator(config.captionLimits(), decoder, config.imageStore().policy());
         TaskAssigner assigner = new TaskAssigner(enabled, config.taskMix());
-        FilterChain filters = new FilterChain(List.of(PixelChangeFilter.withDefaults()));
+        FilterChain filters = new FilterChain(List.of(new PixelChangeFilter(config.minPixelChange())));
 
         DataStream<KafkaRecord> raw = env
                 .fromSource(captionSource(config), WatermarkStrategy.noWatermarks(), "captions from Kafka")
@@ -74,20 +83,36 @@ public final class EditStreamJob {
         SingleOutputStreamOperator<EditRequest> instructed = assigned
                 .process(new WriteInstructions(new TemplateInstructionWriter())).uid("instruct").name("write instruction");
         SingleOutputStreamOperator<EditSample> made = instructed
+                .filter(request -> !RecipeBook.GENERATED.contains(request.getTask())).uid("route-recipes").name("tasks with recipes")
                 .process(new MakePairs(config.tools(), enabled.enabled(), decoder, config.imageStore(), config.jobVersion()))
                 .uid("generate").name("make pair");
+        SingleOutputStreamOperator<EditSample> generated = null;
+        if (enabled.enabled().stream().anyMatch(RecipeBook.GENERATED::contains)) {
+            DataStream<EditRequest> toGenerate = instructed
+                    .filter(request -> RecipeBook.GENERATED.contains(request.getTask())).uid("route-diffusion")
+                    .name("tasks a diffusion model generates");
+            generated = AsyncDataStream.unorderedWait(toGenerate, new GeneratePairs(config.tools(), config.jobVersion()),
+                            GENERATION_TIMEOUT_MINUTES, TimeUnit.MINUTES, GENERATION_CAPACITY)
+                    .uid("generate-diffusion").name("generate pair (diffusion)")
+                    .process(new SplitGenerated()).uid("generated-split").name("generated samples");
+        }
+        DataStream<EditSample> pairs = generated == null ? made : made.union(generated);
         DataStream<EditSample> drilled = config.restartDrillAfter() > 0
-                ? made.map(new RestartDrill<EditSample>(config.restartDrillAfter())).uid("restart-drill").name("restart drill")
-                : made;
+                ? pairs.map(new RestartDrill<EditSample>(config.restartDrillAfter())).uid("restart-drill").name("restart drill")
+                : pairs;
         SingleOutputStreamOperator<EditSample> kept = drilled
                 .process(new FilterSamples(filters, config.maxRecordBytes(), config.imageStore()))
                 .uid("filter").name("filter samples");
 
         kept.sinkTo(samplesSink(config)).uid("samples-sink").name("samples to Kafka");
-        decoded.getSideOutput(Rejected.TAG)
+        DataStream<Rejection> rejections = decoded.getSideOutput(Rejected.TAG)
                 .union(valid.getSideOutput(Rejected.TAG), unique.getSideOutput(Rejected.TAG),
                         assigned.getSideOutput(Rejected.TAG), instructed.getSideOutput(Rejected.TAG),
-                        made.getSideOutput(Rejected.TAG), kept.getSideOutput(Rejected.TAG))
+                        made.getSideOutput(Rejected.TAG), kept.getSideOutput(Rejected.TAG));
+        if (generated != null) {
+            rejections = rejections.union(generated.getSideOutput(Rejected.TAG));
+        }
+        rejections
                 .sinkTo(rejectionsSink(config)).uid("rejections-sink").name("rejections to Kafka");
     }
 

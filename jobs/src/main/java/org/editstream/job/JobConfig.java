@@ -6,6 +6,7 @@ import org.editstream.flink.ImageStoreSettings;
 import org.editstream.imaging.ImageLimits;
 import org.editstream.imaging.ImageUriPolicy;
 import org.editstream.recipes.RecipeBook;
+import org.editstream.schema.Task;
 import org.editstream.tasks.TaskMix;
 
 import java.io.Serializable;
@@ -21,6 +22,7 @@ import java.util.Set;
  *
  * @param bounded           stop at the captions topic's end offsets as of start-up (a finite run), or run on
  * @param schemaRegistryUrl Confluent schema registry: when set, topics carry its wire format; null for plain Avro
+ * @param minPixelChange    per-task minimum of the pixel-change filter, over its defaults
  * @param restartDrillAfter fail the job once after this many samples per subtask (0: never), to watch recovery
  */
 public record JobConfig(
@@ -45,7 +47,8 @@ public record JobConfig(
         ImageLimits imageLimits,
         ImageStoreSettings imageStore,
         long restartDrillAfter,
-        String jobVersion) implements Serializable {
+        String jobVersion,
+        Map<Task, Double> minPixelChange) implements Serializable {
 
     public static final String VERSION = "0.1.0";
 
@@ -80,6 +83,7 @@ public record JobConfig(
                 limits.maxEncodedBytes(), null, Duration.ofSeconds(10));
         b.restartDrillAfter = 0;
         b.jobVersion = VERSION;
+        b.minPixelChange = Map.of();
         return b;
     }
 
@@ -107,6 +111,7 @@ public record JobConfig(
         b.restartDrillAfter = restartDrillAfter;
         b.jobVersion = jobVersion;
         b.schemaRegistryUrl = schemaRegistryUrl;
+        b.minPixelChange = minPixelChange;
         return b;
     }
 
@@ -134,6 +139,7 @@ public record JobConfig(
         private long restartDrillAfter;
         private String jobVersion;
         private String schemaRegistryUrl;
+        private Map<Task, Double> minPixelChange;
 
         public Builder bootstrapServers(String value) {
             this.bootstrapServers = value;
@@ -235,6 +241,11 @@ public record JobConfig(
             return this;
         }
 
+        public Builder minPixelChange(Map<Task, Double> value) {
+            this.minPixelChange = Map.copyOf(value);
+            return this;
+        }
+
         public Builder schemaRegistryUrl(String value) {
             this.schemaRegistryUrl = value;
             return this;
@@ -246,7 +257,7 @@ public record JobConfig(
         }
 
         public JobConfig build() {
-            return new JobConfig(bootstrapServers, kafkaProperties, schemaRegistryUrl, captionsTopic, samplesTopic, rejectionsTopic, groupId, transactionalIdPrefix, transactionTimeout, maxRecordBytes, parallelism, checkpointInterval, checkpointDirectory, bounded, dedupeTtl, taskMix, tools, captionLimits, imageLimits, imageStore, restartDrillAfter, jobVersion);
+            return new JobConfig(bootstrapServers, kafkaProperties, schemaRegistryUrl, captionsTopic, samplesTopic, rejectionsTopic, groupId, transactionalIdPrefix, transactionTimeout, maxRecordBytes, parallelism, checkpointInterval, checkpointDirectory, bounded, dedupeTtl, taskMix, tools, captionLimits, imageLimits, imageStore, restartDrillAfter, jobVersion, minPixelChange);
         }
     }
 }

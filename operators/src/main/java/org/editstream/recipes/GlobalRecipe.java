@@ -22,6 +22,9 @@ import java.util.TreeMap;
  * the input's layout. Parameters are drawn per candidate from the spec's ranges and recorded in the sample.
  */
 public final class GlobalRecipe {
+    /** The recipe name samples record. */
+    public static final String NAME = "global-p2p";
+
     /** Nc and Ns in [0.4, 0.9], b in [0.1, 0.2] (the spec); guidance in [4, 8] (as local edits: CHOICE). */
     public static final double[] CROSS = {0.4, 0.9};
     public static final double[] SELF = {0.4, 0.9};
@@ -72,6 +75,9 @@ public final class GlobalRecipe {
             NDArray uncond = sd.embed(m, List.of("", ""));
             NDArray latents = sd.sample(z.concat(z, 0), cond, uncond, steps, guidance, null, control,
                     StableDiffusion.StepListener.NONE);
+            if (latents.isNaN().any().getBoolean()) {
+                throw new IllegalStateException("the diffusion model produced NaN latents (noise seed " + noiseSeed + ")");
+            }
             NDArray images = sd.decode(latents);
             Map<String, String> parameters = new TreeMap<>();
             parameters.put("mode", "REFINE");

@@ -7,6 +7,7 @@ import org.editstream.schema.Task;
 import org.editstream.tasks.Capability;
 
 import java.io.Serializable;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -19,8 +20,10 @@ import java.util.Set;
  * present (so the job can disable the tasks that lack theirs) and owns the native resources recipes hold.
  */
 public final class RecipeBook implements AutoCloseable {
+    /** Tasks whose pairs a diffusion model generates (the generation operator, not this book, runs them). */
+    public static final Set<Task> GENERATED = EnumSet.of(Task.GLOBAL);
     /** Tasks that have a recipe class in this build. */
-    public static final Set<Task> TASKS_WITH_RECIPE = EnumSet.of(Task.COLOR, Task.SKETCH, Task.TEXT);
+    public static final Set<Task> TASKS_WITH_RECIPE = EnumSet.of(Task.COLOR, Task.SKETCH, Task.TEXT, Task.GLOBAL);
 
     private final Map<Task, Recipe> recipes;
     private final TesseractTextRecognizer ocr;
@@ -30,15 +33,31 @@ public final class RecipeBook implements AutoCloseable {
         this.ocr = ocr;
     }
 
-    /** Where the tools recipes use are found. */
-    public record Tools(String tessdata) implements Serializable {
-        /** The configured tessdata folder, or null to search the usual places. */
+    /**
+     * Where the tools and models recipes use are found.
+     *
+     * @param tessdata       Tesseract's data folder, or null to search the usual places
+     * @param models         folder of model folders ({@code diffusion/}, ...), or null for none
+     * @param diffusionSteps DDIM steps of generated pairs
+     */
+    public record Tools(String tessdata, String models, int diffusionSteps) implements Serializable {
+        public Tools {
+            if (diffusionSteps < 1) {
+                throw new IllegalArgumentException("diffusion steps must be positive, got " + diffusionSteps);
+            }
+        }
+
         public Path tessdataPath() {
             return tessdata == null ? null : Path.of(tessdata);
         }
 
+        /** The text-to-image pipeline folder ({@code models/diffusion}), or null without a models folder. */
+        public Path diffusionFolder() {
+            return models == null ? null : Path.of(models, "diffusion");
+        }
+
         public static Tools defaults() {
-            return new Tools(null);
+            return new Tools(null, null, 30);
         }
     }
 
@@ -50,6 +69,9 @@ public final class RecipeBook implements AutoCloseable {
         }
         if (TextRenderer.fontsInstalled()) {
             found.add(Capability.FONTS);
+        }
+        if (tools.diffusionFolder() != null && Files.isRegularFile(tools.diffusionFolder().resolve("model_index.json"))) {
+            found.add(Capability.DIFFUSION);
         }
         return found;
     }

@@ -57,10 +57,18 @@ public final class SampleMaker {
         } catch (RuntimeException | LinkageError e) {
             throw new Refusal(Reason.RECIPE_FAILED, recipe.name() + " recipe failed: " + e, e);
         }
+        return assemble(request, recipe.name(), pair, jobVersion);
+    }
+
+    /** The sample of a request from the pair its recipe made, with everything that made it. */
+    public static EditSample assemble(EditRequest request, String recipeName, EditPair pair, String jobVersion)
+            throws Refusal {
+        CaptionEvent caption = request.getCaption();
+        Instruction instruction = request.getInstruction();
         String text = Placeholders.fill(instruction.getText(), pair.facts());
 
         GenerationParameters generation = GenerationParameters.newBuilder()
-                .setRecipe(recipe.name())
+                .setRecipe(recipeName)
                 .setModelIds(pair.modelIds())
                 .setSeed(request.getSeed())
                 .setCandidateIndex(0)

@@ -1,0 +1,82 @@
+package org.editstream.flink;
+
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.streaming.api.functions.async.ResultFuture;
+import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
+import org.editstream.models.Batcher;
+import org.editstream.recipes.GenerationHost;
+import org.editstream.recipes.GlobalRecipe;
+import org.editstream.recipes.RecipeBook;
+import org.editstream.recipes.SampleMaker;
+import org.editstream.rejections.Refusal;
+import org.editstream.rejections.Rejections;
+import org.editstream.schema.EditRequest;
+import org.editstream.schema.Reason;
+import org.editstream.schema.Stage;
+
+import java.util.List;
+import java.util.concurrent.CompletionException;
+
+/**
+ * Hands each request of a generated task to this TaskManager's {@link GenerationHost} (models loaded once per
+ * JVM, one worker per device) and completes with the sample or the rejection. In-flight requests are in the
+ * checkpoint and re-issued on restore; the pair is deterministic from the caption's seed, so a replay makes
+ * the same sample.
+ */
+public class GeneratePairs extends RichAsyncFunction<EditRequest, Generated> {
+    private static final long serialVersionUID = 1L;
+
+    private final RecipeBook.Tools tools;
+    private final String jobVersion;
+    private transient GenerationHost host;
+    private transient StageMetrics metrics;
+
+    public GeneratePairs(RecipeBook.Tools tools, String jobVersion) {
+        this.tools = tools;
+        this.jobVersion = jobVersion;
+    }
+
+    @Override
+    public void open(OpenContext context) {
+        host = GenerationHost.forFolder(tools.diffusionFolder(), tools.diffusionSteps());
+        metrics = new StageMetrics(getRuntimeContext().getMetricGroup(), "generate");
+        metrics.group().gauge("queueDepth", () -> host.stats().queued());
+        metrics.group().gauge("meanBatchSize", () -> host.stats().meanBatchSize());
+    }
+
+    @Override
+    public void asyncInvoke(EditRequest request, ResultFuture<Generated> result) {
+        long start = System.nanoTime();
+        var caption = request.getCaption();
+        var instruction = request.getInstruction();
+        host.make(new GenerationHost.Job(request.getTask(), caption.getCaption(),
+                        instruction == null ? null : instruction.getOutputCaption(), request.getSeed()))
+                .whenComplete((pair, error) -> {
+                    try {
+                        if (error != null) {
+                            throw error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+                        }
+                        result.complete(List.of(Generated.of(SampleMaker.assemble(request, GlobalRecipe.NAME, pair, jobVersion))));
+                        metrics.recordOut(request.getTask());
+                        metrics.secondsPerRecord(System.nanoTime() - start);
+                    } catch (Refusal refusal) {
+                        result.complete(List.of(reject(request, refusal.reason(), refusal.detail())));
+                    } catch (Batcher.OutOfDeviceMemory oom) {
+                        result.complete(List.of(reject(request, Reason.MODEL_OUT_OF_MEMORY, oom.getMessage())));
+                    } catch (Throwable failure) {
+                        result.complete(List.of(reject(request, Reason.MODEL_FAILURE, String.valueOf(failure))));
+                    }
+                });
+    }
+
+    @Override
+    public void timeout(EditRequest request, ResultFuture<Generated> result) {
+        result.complete(List.of(reject(request, Reason.MODEL_FAILURE, "generation timed out")));
+    }
+
+    private Generated reject(EditRequest request, Reason reason, String detail) {
+        metrics.rejected(reason);
+        return Generated.of(Rejections.of(request.getCaption().getId(), Stage.GENERATE, reason, detail,
+                request.getTask(), request.getAttempt()));
+    }
+}

@@ -1,0 +1,71 @@
+package org.editstream.recipes;
+
+import ai.djl.Device;
+import ai.djl.ndarray.types.DataType;
+import org.editstream.diffusion.SharedPipelines;
+import org.editstream.diffusion.StableDiffusion;
+import org.editstream.models.Batcher;
+import org.editstream.rejections.Refusal;
+import org.editstream.schema.Reason;
+import org.editstream.schema.Task;
+import org.editstream.tasks.Seeds;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The diffusion-backed recipes of one pipeline folder, loaded once per JVM and shared by every operator
+ * instance in it: requests queue in a {@link Batcher} whose one worker owns the device. A pair under attention
+ * control is already a batch of four UNet rows, so requests run one at a time (batch size 1); the batcher
+ * still gives the device a single owner, splits nothing and reports queue depth.
+ */
+public final class GenerationHost {
+    private record Key(Path folder, int steps) {
+    }
+
+    /** One pair to make: task, captions, the seed all its draws derive from. */
+    public record Job(Task task, String inputCaption, String outputCaption, long seed) {
+    }
+
+    private static final Map<Key, GenerationHost> HOSTS = new ConcurrentHashMap<>();
+
+    private final GlobalRecipe global;
+    private final Batcher<Job, EditPair> batcher;
+
+    private GenerationHost(StableDiffusion sd, int steps) {
+        int side = sd.unet().config().sampleSize() * sd.vaeScale();
+        this.global = new GlobalRecipe(sd, steps, side, side);
+        this.batcher = new Batcher<>("diffusion", 1, Duration.ZERO, Job::task, jobs -> jobs.stream().map(this::run).toList());
+    }
+
+    /** The host of a pipeline folder (loaded on first use, on a GPU when DJL finds one). */
+    public static GenerationHost forFolder(Path diffusion, int steps) {
+        Key key = new Key(diffusion.toAbsolutePath().normalize(), steps);
+        return HOSTS.computeIfAbsent(key, k -> new GenerationHost(SharedPipelines.get(k.folder(),
+                ai.djl.engine.Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu(), DataType.FLOAT32), steps));
+    }
+
+    /** The pair of one request, made on the host's worker; fails with a {@link Refusal} when it cannot be. */
+    public CompletableFuture<EditPair> make(Job job) {
+        if (job.task() != Task.GLOBAL) {
+            return CompletableFuture.failedFuture(new Refusal(Reason.TASK_DISABLED,
+                    "no generated recipe for task " + job.task().name().toLowerCase()));
+        }
+        if (job.outputCaption() == null || job.outputCaption().isBlank()) {
+            return CompletableFuture.failedFuture(new Refusal(Reason.RECIPE_FAILED,
+                    "a global edit needs the output caption, and the instruction has none"));
+        }
+        return batcher.submit(job);
+    }
+
+    public Batcher.Stats stats() {
+        return batcher.stats();
+    }
+
+    private EditPair run(Job job) {
+        return global.make(job.inputCaption(), job.outputCaption(), Seeds.random(job.seed(), "recipe"));
+    }
+}
