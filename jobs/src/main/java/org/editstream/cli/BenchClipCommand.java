@@ -5,10 +5,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import org.editstream.models.Devices;
 import org.editstream.models.Scoped;
 import org.editstream.models.WeightSet;
@@ -57,10 +53,7 @@ class BenchClipCommand implements Callable<Integer> {
             out.printf("tiny CLIP image embeddings (%dx%d):        %8.1f images/s%n", size, size, perSecond);
             out.flush();
         }
-        ObjectMapper json = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-                .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
-        JsonNode node = json.readTree(largeConfig.toFile());
-        ClipConfig config = json.convertValue(node.has("config") ? node.get("config") : node, ClipConfig.class);
+        ClipConfig config = BenchSupport.config(largeConfig, ClipConfig.class, "--large-config");
         try (NDManager m = NDManager.newBaseManager(dev)) {
             ClipVisionEncoder vision = new ClipVisionEncoder(WeightSet.random(m, DataType.FLOAT32).root().child("vision_model"),
                     config.visionConfig());
@@ -71,19 +64,13 @@ class BenchClipCommand implements Callable<Integer> {
         }
         return 0;
     }
-
-    /** Median seconds of one call after one warm-up. */
+    /** Median seconds of one forward pass (waiting for its result) after one warm-up. */
     private double seconds(java.util.function.Supplier<NDArray> body) {
-        body.get().close();
-        double[] s = new double[runs];
-        for (int i = 0; i < runs; i++) {
-            long start = System.nanoTime();
+        return BenchSupport.median(runs, 1, () -> {
             NDArray result = body.get();
             result.toFloatArray();
             result.close();
-            s[i] = (System.nanoTime() - start) / 1e9;
-        }
-        java.util.Arrays.sort(s);
-        return s[runs / 2];
+            return null;
+        });
     }
 }

@@ -6,10 +6,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import org.editstream.diffusion.StableDiffusion;
 import org.editstream.diffusion.UNet;
 import org.editstream.diffusion.UNetConfig;
@@ -22,10 +18,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "diffusion", mixinStandardHelpOptions = true,
@@ -65,16 +58,16 @@ class BenchDiffusionCommand implements Callable<Integer> {
             NDArray sample = m.randomNormal(new Shape(2, sd.unet().config().inChannels(), 32, 32));
             NDArray context = m.randomNormal(new Shape(2, 77, sd.unet().config().contextDim()));
             NDArray t = m.create(new float[] {981f, 981f});
-            double ms = median(runs, 3, () -> unetOnce(sd.unet(), sample, context, t)) * 1e3;
+            double ms = BenchSupport.median(runs, 3, () -> unetOnce(sd.unet(), sample, context, t)) * 1e3;
             out.printf("sd-tiny UNet forward, batch 2, 32x32:        %8.1f ms   (%.1f steps/s)%n", ms, 1e3 / ms);
             out.flush();
-            double s = median(Math.max(2, runs / 3), 1, () -> sd.textToImage("a photo of a red dog on the grass", "",
+            double s = BenchSupport.median(Math.max(2, runs / 3), 1, () -> sd.textToImage("a photo of a red dog on the grass", "",
                     10, 7.5, 1, 64, 64, StableDiffusion.StepListener.NONE));
             out.printf("sd-tiny text-to-image, 10 guided steps, 64x64: %6.3f s    (%.1f steps/s)%n", s, 10 / s);
             out.flush();
         }
         if (!skipSd15) {
-            UNetConfig config = readConfig(sd15Config);
+            UNetConfig config = BenchSupport.config(sd15Config, UNetConfig.class, "--sd15-config");
             try (NDManager m = NDManager.newBaseManager(dev)) {
                 long loadStart = System.nanoTime();
                 UNet unet = new UNet(WeightSet.random(m, DataType.FLOAT32).root(), config);
@@ -82,7 +75,7 @@ class BenchDiffusionCommand implements Callable<Integer> {
                 NDArray sample = m.randomNormal(new Shape(2, config.inChannels(), 32, 32));
                 NDArray context = m.randomNormal(new Shape(2, 77, config.contextDim()));
                 NDArray t = m.create(new float[] {501f, 501f});
-                double s = median(Math.max(2, runs / 3), 1, () -> unetOnce(unet, sample, context, t));
+                double s = BenchSupport.median(Math.max(2, runs / 3), 1, () -> unetOnce(unet, sample, context, t));
                 out.printf("SD-1.5 UNet forward, batch 2, 32x32:          %6.3f s    (%.2f steps/s)%n", s, 1 / s);
             }
         }
@@ -94,29 +87,5 @@ class BenchDiffusionCommand implements Callable<Integer> {
         out.toFloatArray(); // wait for the result
         out.close();
         return null;
-    }
-
-    private static double median(int runs, int warmup, java.util.function.Supplier<Object> body) {
-        for (int i = 0; i < warmup; i++) {
-            body.get();
-        }
-        double[] seconds = new double[runs];
-        for (int i = 0; i < runs; i++) {
-            long start = System.nanoTime();
-            body.get();
-            seconds[i] = (System.nanoTime() - start) / 1e9;
-        }
-        Arrays.sort(seconds);
-        return seconds[runs / 2];
-    }
-
-    private static UNetConfig readConfig(Path file) throws java.io.IOException {
-        ObjectMapper json = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-                .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("no UNet config at " + file + " (--sd15-config)");
-        }
-        JsonNode node = json.readTree(file.toFile());
-        return json.convertValue(node.has("config") ? node.get("config") : node, UNetConfig.class);
     }
 }

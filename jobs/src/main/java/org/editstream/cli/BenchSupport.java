@@ -1,0 +1,44 @@
+package org.editstream.cli;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.function.Supplier;
+
+/** What the model benchmarks share: median timings and configs read from a config.json or a manifest. */
+final class BenchSupport {
+    private BenchSupport() {
+    }
+
+    /** Median seconds of {@code runs} calls after {@code warmup} untimed ones. */
+    static double median(int runs, int warmup, Supplier<?> body) {
+        for (int i = 0; i < warmup; i++) {
+            body.get();
+        }
+        double[] seconds = new double[runs];
+        for (int i = 0; i < runs; i++) {
+            long start = System.nanoTime();
+            body.get();
+            seconds[i] = (System.nanoTime() - start) / 1e9;
+        }
+        Arrays.sort(seconds);
+        return seconds[runs / 2];
+    }
+
+    /** A configuration record from a config.json, or from the {@code config} member of a fixtures manifest. */
+    static <T> T config(Path file, Class<T> type, String flag) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("no config at " + file + " (" + flag + ")");
+        }
+        ObjectMapper json = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+        JsonNode node = json.readTree(file.toFile());
+        return json.convertValue(node.has("config") ? node.get("config") : node, type);
+    }
+}
