@@ -5,13 +5,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import org.editstream.models.Devices;
 import org.editstream.models.Scoped;
 import org.editstream.models.WeightSet;
 import org.editstream.models.clip.ClipConfig;
 import org.editstream.models.clip.ClipModel;
 import org.editstream.models.clip.ClipVisionEncoder;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -39,13 +39,13 @@ class BenchClipCommand implements Callable<Integer> {
     @Option(names = "--runs", defaultValue = "5", description = "Timed forward passes per row (default: ${DEFAULT-VALUE}).")
     int runs;
 
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).")
-    String device;
+    @Mixin
+    DeviceOption device;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        Device dev = Devices.named(device);
+        Device dev = device.device();
         try (ClipModel clip = ClipModel.load(tiny, dev, DataType.FLOAT32)) {
             int size = clip.config().visionConfig().imageSize();
             NDArray pixels = clip.manager().randomNormal(new Shape(batch, 3, size, size));

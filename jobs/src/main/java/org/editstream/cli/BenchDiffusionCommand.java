@@ -10,10 +10,10 @@ import org.editstream.diffusion.StableDiffusion;
 import org.editstream.diffusion.UNet;
 import org.editstream.diffusion.UNetConfig;
 import org.editstream.diffusion.UNetHooks;
-import org.editstream.models.Devices;
 import org.editstream.models.Scoped;
 import org.editstream.models.WeightSet;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -42,13 +42,13 @@ class BenchDiffusionCommand implements Callable<Integer> {
     @Option(names = "--runs", defaultValue = "10", description = "Timed runs of the tiny rows (the SD-1.5 row takes a third, at least 2; default: ${DEFAULT-VALUE}).")
     int runs;
 
-    @Option(names = "--device", defaultValue = "auto", description = "auto, cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).")
-    String device;
+    @Mixin
+    DeviceOption device;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        Device dev = Devices.named(device);
+        Device dev = device.device();
         out.printf("device %s, %d cores, torch threads %s, DJL %s, engine %s %s%n", dev,
                 Runtime.getRuntime().availableProcessors(), System.getProperty("ai.djl.pytorch.num_threads", "default"),
                 Engine.getDjlVersion(), Engine.getInstance().getEngineName(), Engine.getInstance().getVersion());

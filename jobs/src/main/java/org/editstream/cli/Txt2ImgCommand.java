@@ -6,6 +6,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
 import org.editstream.diffusion.StableDiffusion;
 import org.editstream.models.Devices;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -46,8 +47,8 @@ public class Txt2ImgCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "txt2img.png", description = "PNG file to write (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--device", defaultValue = "auto", description = "auto (a GPU when DJL finds one), cpu, gpu or gpu:N (default: ${DEFAULT-VALUE}).")
-    String device;
+    @Mixin
+    DeviceOption device;
 
     @Option(names = "--precision", defaultValue = "float32", description = "Weights and activations: float32, float16 or bfloat16 (half precision is meant for GPUs; default: ${DEFAULT-VALUE}).")
     String precision;
@@ -56,7 +57,7 @@ public class Txt2ImgCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter console = spec.commandLine().getOut();
         long started = System.nanoTime();
-        try (StableDiffusion sd = StableDiffusion.load(model, Devices.named(device), Devices.precision(precision))) {
+        try (StableDiffusion sd = StableDiffusion.load(model, device.device(), Devices.precision(precision))) {
             int[] wh = size(sd);
             console.printf("Loaded %s in %.1f s; %dx%d, %d steps, guidance %.2f, seed %d%n", model,
                     (System.nanoTime() - started) / 1e9, wh[0], wh[1], steps, guidance, seed);

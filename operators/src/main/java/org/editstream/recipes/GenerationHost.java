@@ -1,10 +1,10 @@
 package org.editstream.recipes;
 
-import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import org.editstream.diffusion.SharedPipelines;
 import org.editstream.diffusion.StableDiffusion;
 import org.editstream.models.Batcher;
+import org.editstream.models.Devices;
 import org.editstream.rejections.Refusal;
 import org.editstream.schema.Reason;
 import org.editstream.schema.Task;
@@ -44,8 +44,8 @@ public final class GenerationHost {
     /** The host of a pipeline folder (loaded on first use, on a GPU when DJL finds one). */
     public static GenerationHost forFolder(Path diffusion, int steps) {
         Key key = new Key(diffusion.toAbsolutePath().normalize(), steps);
-        return HOSTS.computeIfAbsent(key, k -> new GenerationHost(SharedPipelines.get(k.folder(),
-                ai.djl.engine.Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu(), DataType.FLOAT32), steps));
+        return HOSTS.computeIfAbsent(key, k -> new GenerationHost(
+                SharedPipelines.get(k.folder(), Devices.named("auto"), DataType.FLOAT32), steps));
     }
 
     /** The pair of one request, made on the host's worker; fails with a {@link Refusal} when it cannot be. */

@@ -1,15 +1,11 @@
 package org.editstream.diffusion;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import org.editstream.models.Fixtures;
 import org.editstream.models.Safetensors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -20,23 +16,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Every attention-control golden: token mapping, mask at latent resolution, every step of both branches. */
 class AttentionControlParityTest {
-    private static StableDiffusion sd;
-
-    @BeforeAll
-    static void load() {
-        sd = StableDiffusion.load(Fixtures.path("sd-tiny"), Device.cpu(), DataType.FLOAT32);
-    }
-
-    @AfterAll
-    static void close() {
-        if (sd != null) {
-            sd.close();
-        }
-    }
-
     @ParameterizedTest
     @ValueSource(strings = {"refine_insert", "replace_swap", "global_blank", "no_injection"})
     void followsTheReference(String name) {
+        StableDiffusion sd = TinyPipeline.get();
         String file = "sd-tiny/golden/attention-control/" + name + ".safetensors";
         Map<String, String> meta = Safetensors.metadata(Fixtures.path(file));
         try (NDManager m = sd.manager().newSubManager()) {

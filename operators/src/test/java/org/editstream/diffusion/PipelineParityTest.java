@@ -8,8 +8,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import org.editstream.models.Fixtures;
 import org.editstream.models.Safetensors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -20,22 +18,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Whole trajectories against the reference pipelines: text-to-image, DDIM inversion, inpainting. */
 class PipelineParityTest {
-    private static StableDiffusion sd;
-
-    @BeforeAll
-    static void load() {
-        sd = StableDiffusion.load(Fixtures.path("sd-tiny"), Device.cpu(), DataType.FLOAT32);
-    }
-
-    @AfterAll
-    static void close() {
-        if (sd != null) {
-            sd.close();
-        }
-    }
-
     @Test
     void textToImageFollowsTheReferenceTrajectory() {
+        StableDiffusion sd = TinyPipeline.get();
         Map<String, String> meta = Safetensors.metadata(Fixtures.path("sd-tiny/golden/txt2img.safetensors"));
         try (NDManager m = sd.manager().newSubManager()) {
             Map<String, NDArray> golden = Fixtures.golden(m, "sd-tiny/golden/txt2img.safetensors");
@@ -59,6 +44,7 @@ class PipelineParityTest {
 
     @Test
     void inversionFollowsTheReference() {
+        StableDiffusion sd = TinyPipeline.get();
         try (NDManager m = sd.manager().newSubManager()) {
             Map<String, NDArray> golden = Fixtures.golden(m, "sd-tiny/golden/inversion.safetensors");
             NDArray start = sd.encode(golden.get("image").div(2f).add(0.5f));
@@ -75,6 +61,7 @@ class PipelineParityTest {
 
     @Test
     void inpaintingFollowsTheReference() {
+        StableDiffusion sd = TinyPipeline.get();
         try (StableDiffusion inpaint = StableDiffusion.load(Fixtures.path("sd-tiny"), Fixtures.path("sd-tiny-inpaint/unet"),
                 Device.cpu(), DataType.FLOAT32); NDManager m = inpaint.manager().newSubManager()) {
             assertThat(inpaint.inpainting()).isTrue();

@@ -1,11 +1,9 @@
 package org.editstream.diffusion;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import org.editstream.models.Fixtures;
 import org.editstream.models.Safetensors;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -23,8 +21,8 @@ class PlugAndPlayParityTest {
     void followsTheReference(String name) {
         String file = "sd-tiny/golden/plug-and-play/" + name + ".safetensors";
         Map<String, String> meta = Safetensors.metadata(Fixtures.path(file));
-        try (StableDiffusion sd = StableDiffusion.load(Fixtures.path("sd-tiny"), Device.cpu(), DataType.FLOAT32);
-             NDManager m = sd.manager().newSubManager()) {
+        StableDiffusion sd = TinyPipeline.get();
+        try (NDManager m = sd.manager().newSubManager()) {
             Map<String, NDArray> golden = Fixtures.golden(m, file);
             NDArray start = sd.encode(golden.get("image").div(2f).add(0.5f));
             Fixtures.assertClose("start latents", start, golden.get("start_latents"), 1e-4);

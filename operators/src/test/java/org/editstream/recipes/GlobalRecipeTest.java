@@ -1,12 +1,8 @@
 package org.editstream.recipes;
 
-import ai.djl.Device;
-import ai.djl.ndarray.types.DataType;
 import org.editstream.diffusion.StableDiffusion;
+import org.editstream.diffusion.TinyPipeline;
 import org.editstream.imaging.Images;
-import org.editstream.models.Fixtures;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.awt.image.BufferedImage;
@@ -16,22 +12,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** On the tiny model (noise, not pictures): the mechanics of the global recipe, not its looks. */
 class GlobalRecipeTest {
-    private static StableDiffusion sd;
-
-    @BeforeAll
-    static void load() {
-        sd = StableDiffusion.load(Fixtures.path("sd-tiny"), Device.cpu(), DataType.FLOAT32);
-    }
-
-    @AfterAll
-    static void close() {
-        if (sd != null) {
-            sd.close();
-        }
-    }
-
     @Test
     void drawsItsParametersInRangeRecordsThemAndIsDeterministic() {
+        StableDiffusion sd = TinyPipeline.get();
         GlobalRecipe recipe = new GlobalRecipe(sd, 4, 64, 48);
         EditPair pair = recipe.make("a photo of a red dog on the grass", "a watercolor painting of a red dog on the grass",
                 new SplittableRandom(42));
@@ -52,6 +35,7 @@ class GlobalRecipeTest {
 
     @Test
     void theInputImageIsPlainTextToImageOfTheInputCaption() {
+        StableDiffusion sd = TinyPipeline.get();
         GlobalRecipe recipe = new GlobalRecipe(sd, 4, 64, 64);
         SplittableRandom random = new SplittableRandom(7);
         EditPair pair = recipe.make("a photo of a red dog on the grass", "a photo of a red dog on the grass at night", random.split());
