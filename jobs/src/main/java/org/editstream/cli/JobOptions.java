@@ -4,6 +4,8 @@ import org.editstream.captions.CaptionLimits;
 import org.editstream.flink.ImageStoreSettings;
 import org.editstream.imaging.ImageLimits;
 import org.editstream.imaging.ImageUriPolicy;
+import org.editstream.instruct.InstructionRouting;
+import org.editstream.instruct.LlmSettings;
 import org.editstream.job.JobConfig;
 import org.editstream.recipes.RecipeBook;
 import org.editstream.schema.Task;
@@ -15,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -105,6 +108,44 @@ public class JobOptions {
     @Option(names = "--dedupe-ttl", defaultValue = "P7D", description = "How long a caption id is remembered for deduplication, ISO-8601 (default: ${DEFAULT-VALUE}).")
     Duration dedupeTtl;
 
+    @Option(names = "--llm-url", description = "OpenAI-compatible chat server (vLLM, llama.cpp server, Ollama, TGI, hosted): "
+            + "its task agents write the instructions of every task they can; without it templates write them and the "
+            + "tasks that need an LLM stay disabled.")
+    String llmUrl;
+
+    @Option(names = "--llm-model", defaultValue = "default", description = "Model name sent to the chat server and kept in each sample's lineage (default: ${DEFAULT-VALUE}).")
+    String llmModel;
+
+    @Option(names = "--llm-api-key-env", defaultValue = LlmSettings.DEFAULT_API_KEY_ENV,
+            description = "Environment variable holding the chat server's API key (default: ${DEFAULT-VALUE}); never logged.")
+    String llmApiKeyEnv;
+
+    @Option(names = "--llm-api-key-file", description = "File holding the chat server's API key, read when the variable is unset.")
+    Path llmApiKeyFile;
+
+    @Option(names = "--llm-temperature", defaultValue = "0.7", description = "Sampling temperature (default: ${DEFAULT-VALUE}).")
+    double llmTemperature;
+
+    @Option(names = "--llm-max-tokens", defaultValue = "512", description = "Most tokens per reply (default: ${DEFAULT-VALUE}).")
+    int llmMaxTokens;
+
+    @Option(names = "--llm-json-mode", defaultValue = "AUTO",
+            description = "Ask for response_format json_object: AUTO (until the server refuses it), ON, OFF (default: ${DEFAULT-VALUE}).")
+    LlmSettings.JsonMode llmJsonMode;
+
+    @Option(names = "--llm-timeout", defaultValue = "PT60S", description = "Timeout of one HTTP attempt, ISO-8601 (default: ${DEFAULT-VALUE}).")
+    Duration llmTimeout;
+
+    @Option(names = "--llm-attempts", defaultValue = "4", description = "Attempts per request; retried on 429, 5xx, timeouts, connection errors (default: ${DEFAULT-VALUE}).")
+    int llmAttempts;
+
+    @Option(names = "--llm-concurrency", defaultValue = "32", description = "Requests in flight to the chat server per TaskManager (default: ${DEFAULT-VALUE}).")
+    int llmConcurrency;
+
+    @Option(names = "--template-tasks", split = ",",
+            description = "Tasks that keep template instructions even with --llm-url, e.g. detect,segment,global.")
+    List<String> templateTasks = new ArrayList<>();
+
     @Option(names = "--restart-drill-after", defaultValue = "0",
             description = "Fail the job once after this many samples per subtask, to watch recovery from a checkpoint (0: off).")
     long restartDrillAfter;
@@ -129,7 +170,29 @@ public class JobOptions {
                 .imageStore(new ImageStoreSettings(policy, maxImageBytes, imageStore, Duration.ofSeconds(10)))
                 .maxRecordBytes(maxRecordBytes)
                 .dedupeTtl(dedupeTtl)
-                .restartDrillAfter(restartDrillAfter);
+                .restartDrillAfter(restartDrillAfter)
+                .instructions(InstructionRouting.decide(llmSettings(), tasksOf(templateTasks)));
+    }
+
+    private LlmSettings llmSettings() {
+        if (llmUrl == null) {
+            return null;
+        }
+        LlmSettings defaults = LlmSettings.of(llmUrl, llmModel);
+        return defaults
+                .withApiKey(llmApiKeyEnv, llmApiKeyFile == null ? null : llmApiKeyFile.toAbsolutePath().toString())
+                .withGeneration(llmTemperature, llmMaxTokens, llmJsonMode)
+                .withTimeout(llmTimeout)
+                .withRetries(llmAttempts, defaults.backoffBase(), defaults.backoffMax())
+                .withConcurrency(llmConcurrency);
+    }
+
+    private static Set<Task> tasksOf(List<String> names) {
+        Set<Task> out = EnumSet.noneOf(Task.class);
+        for (String name : names) {
+            out.add(TaskCatalogue.byName(name).orElseThrow(() -> new IllegalArgumentException("--template-tasks names no task '" + name + "'")));
+        }
+        return out;
     }
 
     private static Map<Task, Double> tasksOf(Map<String, Double> byName) {

@@ -26,21 +26,26 @@ import org.editstream.flink.KafkaRecordDeserializer;
 import org.editstream.flink.MakePairs;
 import org.editstream.flink.Rejected;
 import org.editstream.flink.RestartDrill;
-import org.editstream.flink.SplitGenerated;
+import org.editstream.flink.SplitOutcomes;
 import org.editstream.flink.ValidateCaptions;
 import org.editstream.flink.WriteInstructions;
 import org.editstream.imaging.ImageDecoder;
-import org.editstream.instruct.TemplateInstructionWriter;
+import org.editstream.instruct.InstructionRouting;
+import org.editstream.instruct.LlmSettings;
 import org.editstream.recipes.RecipeBook;
 import org.editstream.schema.CaptionEvent;
 import org.editstream.schema.EditRequest;
 import org.editstream.schema.EditSample;
 import org.editstream.schema.Rejection;
+import org.editstream.tasks.Capability;
 import org.editstream.tasks.EnabledTasks;
 import org.editstream.tasks.TaskAssigner;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -53,13 +58,33 @@ public final class EditStreamJob {
     static final long GENERATION_TIMEOUT_MINUTES = 30;
     /** Requests in flight per generation operator instance (the device's queue holds them). */
     static final int GENERATION_CAPACITY = 8;
+    /** Instructions in flight per instruction operator instance without an LLM (templates complete at once). */
+    static final int INSTRUCT_CAPACITY = 16;
 
     private EditStreamJob() {
     }
 
     /** Decides, once at start-up, which tasks this deployment can make (the rest say why not). */
     public static EnabledTasks enabledTasks(JobConfig config) {
-        return EnabledTasks.decide(RecipeBook.capabilities(config.tools()), RecipeBook.TASKS_WITH_RECIPE);
+        Set<Capability> found = EnumSet.noneOf(Capability.class);
+        found.addAll(RecipeBook.capabilities(config.tools()));
+        if (config.instructions().llm() != null) {
+            found.add(Capability.LLM);
+        }
+        return EnabledTasks.decide(found, RecipeBook.TASKS_WITH_RECIPE);
+    }
+
+    /**
+     * How long one instruction may take in the async operator: both agent calls with every attempt and the
+     * longest backoffs, plus a minute of queueing behind the TaskManager's concurrency limit.
+     */
+    static Duration instructionTimeout(InstructionRouting routing) {
+        if (routing.llm() == null) {
+            return Duration.ofMinutes(1);
+        }
+        LlmSettings llm = routing.llm();
+        Duration oneCall = llm.timeout().multipliedBy(llm.maxAttempts()).plus(llm.backoffMax().multipliedBy(llm.maxAttempts() - 1));
+        return oneCall.multipliedBy(2).plus(Duration.ofMinutes(1));
     }
 
     public static void build(StreamExecutionEnvironment env, JobConfig config, EnabledTasks enabled) {
@@ -80,8 +105,12 @@ public final class EditStreamJob {
                 .process(new DedupeCaptions(config.dedupeTtl())).uid("dedupe").name("dedupe by caption id");
         SingleOutputStreamOperator<EditRequest> assigned = unique
                 .process(new AssignTasks(enabled, assigner)).uid("assign").name("assign task");
-        SingleOutputStreamOperator<EditRequest> instructed = assigned
-                .process(new WriteInstructions(new TemplateInstructionWriter())).uid("instruct").name("write instruction");
+        InstructionRouting routing = config.instructions();
+        int instructCapacity = routing.llm() == null ? INSTRUCT_CAPACITY : Math.max(INSTRUCT_CAPACITY, routing.llm().concurrency());
+        SingleOutputStreamOperator<EditRequest> instructed = AsyncDataStream.unorderedWait(assigned, new WriteInstructions(routing),
+                        instructionTimeout(routing).toMillis(), TimeUnit.MILLISECONDS, instructCapacity)
+                .uid("instruct").name(routing.llm() == null ? "write instruction (templates)" : "write instruction (LLM agents)")
+                .process(new SplitOutcomes<>(EditRequest.class)).uid("instruct-split").name("instructions");
         SingleOutputStreamOperator<EditSample> made = instructed
                 .filter(request -> !RecipeBook.GENERATED.contains(request.getTask())).uid("route-recipes").name("tasks with recipes")
                 .process(new MakePairs(config.tools(), enabled.enabled(), decoder, config.imageStore(), config.jobVersion()))
@@ -94,7 +123,7 @@ public final class EditStreamJob {
             generated = AsyncDataStream.unorderedWait(toGenerate, new GeneratePairs(config.tools(), config.jobVersion()),
                             GENERATION_TIMEOUT_MINUTES, TimeUnit.MINUTES, GENERATION_CAPACITY)
                     .uid("generate-diffusion").name("generate pair (diffusion)")
-                    .process(new SplitGenerated()).uid("generated-split").name("generated samples");
+                    .process(new SplitOutcomes<>(EditSample.class)).uid("generated-split").name("generated samples");
         }
         DataStream<EditSample> pairs = generated == null ? made : made.union(generated);
         DataStream<EditSample> drilled = config.restartDrillAfter() > 0

@@ -5,6 +5,7 @@ import org.editstream.captions.CaptionLimits;
 import org.editstream.flink.ImageStoreSettings;
 import org.editstream.imaging.ImageLimits;
 import org.editstream.imaging.ImageUriPolicy;
+import org.editstream.instruct.InstructionRouting;
 import org.editstream.recipes.RecipeBook;
 import org.editstream.schema.Task;
 import org.editstream.tasks.TaskMix;
@@ -24,6 +25,7 @@ import java.util.Set;
  * @param schemaRegistryUrl Confluent schema registry: when set, topics carry its wire format; null for plain Avro
  * @param minPixelChange    per-task minimum of the pixel-change filter, over its defaults
  * @param restartDrillAfter fail the job once after this many samples per subtask (0: never), to watch recovery
+ * @param instructions      which tasks the LLM agents write (and the server), the rest use templates
  */
 public record JobConfig(
         String bootstrapServers,
@@ -48,7 +50,8 @@ public record JobConfig(
         ImageStoreSettings imageStore,
         long restartDrillAfter,
         String jobVersion,
-        Map<Task, Double> minPixelChange) implements Serializable {
+        Map<Task, Double> minPixelChange,
+        InstructionRouting instructions) implements Serializable {
 
     public static final String VERSION = "0.1.0";
 
@@ -84,6 +87,7 @@ public record JobConfig(
         b.restartDrillAfter = 0;
         b.jobVersion = VERSION;
         b.minPixelChange = Map.of();
+        b.instructions = InstructionRouting.templatesOnly();
         return b;
     }
 
@@ -112,6 +116,7 @@ public record JobConfig(
         b.jobVersion = jobVersion;
         b.schemaRegistryUrl = schemaRegistryUrl;
         b.minPixelChange = minPixelChange;
+        b.instructions = instructions;
         return b;
     }
 
@@ -140,6 +145,12 @@ public record JobConfig(
         private String jobVersion;
         private String schemaRegistryUrl;
         private Map<Task, Double> minPixelChange;
+        private InstructionRouting instructions;
+
+        public Builder instructions(InstructionRouting value) {
+            this.instructions = value;
+            return this;
+        }
 
         public Builder bootstrapServers(String value) {
             this.bootstrapServers = value;
@@ -257,7 +268,7 @@ public record JobConfig(
         }
 
         public JobConfig build() {
-            return new JobConfig(bootstrapServers, kafkaProperties, schemaRegistryUrl, captionsTopic, samplesTopic, rejectionsTopic, groupId, transactionalIdPrefix, transactionTimeout, maxRecordBytes, parallelism, checkpointInterval, checkpointDirectory, bounded, dedupeTtl, taskMix, tools, captionLimits, imageLimits, imageStore, restartDrillAfter, jobVersion, minPixelChange);
+            return new JobConfig(bootstrapServers, kafkaProperties, schemaRegistryUrl, captionsTopic, samplesTopic, rejectionsTopic, groupId, transactionalIdPrefix, transactionTimeout, maxRecordBytes, parallelism, checkpointInterval, checkpointDirectory, bounded, dedupeTtl, taskMix, tools, captionLimits, imageLimits, imageStore, restartDrillAfter, jobVersion, minPixelChange, instructions);
         }
     }
 }

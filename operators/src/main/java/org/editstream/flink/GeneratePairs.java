@@ -11,6 +11,7 @@ import org.editstream.recipes.SampleMaker;
 import org.editstream.rejections.Refusal;
 import org.editstream.rejections.Rejections;
 import org.editstream.schema.EditRequest;
+import org.editstream.schema.EditSample;
 import org.editstream.schema.Reason;
 import org.editstream.schema.Stage;
 
@@ -23,7 +24,7 @@ import java.util.concurrent.CompletionException;
  * checkpoint and re-issued on restore; the pair is deterministic from the caption's seed, so a replay makes
  * the same sample.
  */
-public class GeneratePairs extends RichAsyncFunction<EditRequest, Generated> {
+public class GeneratePairs extends RichAsyncFunction<EditRequest, Outcome<EditSample>> {
     private static final long serialVersionUID = 1L;
 
     private final RecipeBook.Tools tools;
@@ -45,7 +46,7 @@ public class GeneratePairs extends RichAsyncFunction<EditRequest, Generated> {
     }
 
     @Override
-    public void asyncInvoke(EditRequest request, ResultFuture<Generated> result) {
+    public void asyncInvoke(EditRequest request, ResultFuture<Outcome<EditSample>> result) {
         long start = System.nanoTime();
         var caption = request.getCaption();
         var instruction = request.getInstruction();
@@ -56,7 +57,7 @@ public class GeneratePairs extends RichAsyncFunction<EditRequest, Generated> {
                         if (error != null) {
                             throw error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
                         }
-                        result.complete(List.of(Generated.of(SampleMaker.assemble(request, GlobalRecipe.NAME, pair, jobVersion))));
+                        result.complete(List.of(Outcome.of(SampleMaker.assemble(request, GlobalRecipe.NAME, pair, jobVersion))));
                         metrics.recordOut(request.getTask());
                         metrics.secondsPerRecord(System.nanoTime() - start);
                     } catch (Refusal refusal) {
@@ -70,13 +71,13 @@ public class GeneratePairs extends RichAsyncFunction<EditRequest, Generated> {
     }
 
     @Override
-    public void timeout(EditRequest request, ResultFuture<Generated> result) {
+    public void timeout(EditRequest request, ResultFuture<Outcome<EditSample>> result) {
         result.complete(List.of(reject(request, Reason.MODEL_FAILURE, "generation timed out")));
     }
 
-    private Generated reject(EditRequest request, Reason reason, String detail) {
+    private Outcome<EditSample> reject(EditRequest request, Reason reason, String detail) {
         metrics.rejected(reason);
-        return Generated.of(Rejections.of(request.getCaption().getId(), Stage.GENERATE, reason, detail,
+        return Outcome.rejected(Rejections.of(request.getCaption().getId(), Stage.GENERATE, reason, detail,
                 request.getTask(), request.getAttempt()));
     }
 }

@@ -10,6 +10,8 @@ import org.editstream.tasks.Seeds;
 
 import java.io.Serializable;
 import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -26,6 +28,13 @@ public final class TemplateInstructionWriter implements InstructionWriter, Seria
 
     public static final String VERSION = "templates-2";
     public static final String WRITER = "template";
+
+    /**
+     * Tasks whose recipes do what this writer's drawn intent says (which colour operation, which direction,
+     * which new text): their instructions always come from here, never from an LLM.
+     */
+    public static final Set<Task> INTENT_TASKS = Set.copyOf(EnumSet.of(Task.COLOR, Task.SKETCH, Task.TEXT, Task.DEPTH,
+            Task.NORMAL, Task.POSE, Task.SEGMAP));
 
     /** Colour operations and the wordings of each direction. */
     static final Map<String, Map<String, List<String>>> COLOR = Map.of(

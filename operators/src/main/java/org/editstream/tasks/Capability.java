@@ -12,7 +12,8 @@ public enum Capability {
     EDGE_DETECTOR("an edge detector (OpenCV, bundled)"),
     DEPTH("a depth model (--models DIR/depth)"),
     POSE("a pose model (--models DIR/pose)"),
-    SEGMENTATION_MAP("a semantic segmentation model (--models DIR/segmap)");
+    SEGMENTATION_MAP("a semantic segmentation model (--models DIR/segmap)"),
+    LLM("an instruction LLM (--llm-url)");
 
     private final String description;
 

@@ -16,6 +16,7 @@ import static org.editstream.tasks.Capability.EDGE_DETECTOR;
 import static org.editstream.tasks.Capability.FONTS;
 import static org.editstream.tasks.Capability.GROUNDING;
 import static org.editstream.tasks.Capability.INPAINTING;
+import static org.editstream.tasks.Capability.LLM;
 import static org.editstream.tasks.Capability.OCR;
 import static org.editstream.tasks.Capability.POSE;
 import static org.editstream.tasks.Capability.SEGMENTATION;
@@ -26,18 +27,18 @@ public final class TaskCatalogue {
     private static final Map<Task, TaskDefinition> DEFINITIONS = new EnumMap<>(Task.class);
 
     static {
-        define(Task.LOCAL, TaskGroup.REGION, Set.of(DIFFUSION, GROUNDING, SEGMENTATION),
+        define(Task.LOCAL, TaskGroup.REGION, Set.of(LLM, DIFFUSION, GROUNDING, SEGMENTATION),
                 "mask the original object; attention control towards the output caption");
-        define(Task.REMOVE, TaskGroup.REGION, Set.of(DIFFUSION, GROUNDING, SEGMENTATION),
+        define(Task.REMOVE, TaskGroup.REGION, Set.of(LLM, DIFFUSION, GROUNDING, SEGMENTATION),
                 "as local, the output caption lacks the object");
-        define(Task.ADD, TaskGroup.REGION, Set.of(DIFFUSION, GROUNDING, SEGMENTATION),
+        define(Task.ADD, TaskGroup.REGION, Set.of(LLM, DIFFUSION, GROUNDING, SEGMENTATION),
                 "image from the output caption, mask the added object, attention control back to the input caption");
-        define(Task.TEXTURE, TaskGroup.REGION, Set.of(DIFFUSION, GROUNDING, SEGMENTATION),
+        define(Task.TEXTURE, TaskGroup.REGION, Set.of(LLM, DIFFUSION, GROUNDING, SEGMENTATION),
                 "as local, the instruction changes material or texture");
-        define(Task.BACKGROUND, TaskGroup.REGION, Set.of(INPAINTING, GROUNDING, SEGMENTATION, CLIP),
+        define(Task.BACKGROUND, TaskGroup.REGION, Set.of(LLM, INPAINTING, GROUNDING, SEGMENTATION, CLIP),
                 "inpaint the background mask, blend, best of 10 by CLIP");
         define(Task.GLOBAL, TaskGroup.FREE_FORM, Set.of(DIFFUSION), "attention control with a blank mask");
-        define(Task.STYLE, TaskGroup.FREE_FORM, Set.of(DIFFUSION), "DDIM inversion + Plug-and-Play injection");
+        define(Task.STYLE, TaskGroup.FREE_FORM, Set.of(LLM, DIFFUSION), "DDIM inversion + Plug-and-Play injection");
         define(Task.TEXT, TaskGroup.FREE_FORM, Set.of(OCR, FONTS),
                 "OCR finds text, inpaint it away; add, remove or replace with rendered text");
         define(Task.DETECT, TaskGroup.VISION, Set.of(GROUNDING), "draw the grounded boxes of the named object");
