@@ -67,6 +67,14 @@ class DeployManifestsTest {
     }
 
     @Test
+    void theLlmKeyVariableThePodsSetIsTheOneTheJobReads() {
+        assertThat(job.instructions().llm()).isNotNull();
+        assertThat(job.instructions().usesLlm(org.editstream.schema.Task.LOCAL)).isTrue();
+        List<String> env = flink.at("/spec/taskManager/podTemplate/spec/containers/0/env").findValuesAsText("name");
+        assertThat(env).contains(job.instructions().llm().apiKeyEnv());
+    }
+
+    @Test
     void oneSlotPerGpuAndParallelismFillsTheSlots() {
         int slots = Integer.parseInt(flinkConf.path("taskmanager.numberOfTaskSlots").asText());
         int gpus = flink.at("/spec/taskManager/podTemplate/spec/containers/0/resources/limits").path("nvidia.com/gpu").asInt();

@@ -73,6 +73,7 @@ public final class ScriptedChatServer implements AutoCloseable {
 
     public ScriptedChatServer(Function<Request, Behaviour> script) throws IOException {
         this.script = script;
+        System.setProperty("sun.net.httpserver.nodelay", "true"); // no delayed-ACK stalls in replies
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1024);
         server.createContext("/v1/chat/completions", this::handle);
         server.setExecutor(handlers);
