@@ -2,24 +2,19 @@ package org.editstream.job;
 
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.editstream.kafka.CaptionProducer;
-import org.editstream.kafka.OutputConsumer;
 import org.editstream.local.EmbeddedKafka;
 import org.editstream.recipes.GlobalRecipe;
 import org.editstream.recipes.RecipeBook;
 import org.editstream.schema.CaptionEvent;
 import org.editstream.schema.EditSample;
-import org.editstream.schema.ImageRef;
-import org.editstream.schema.Rejection;
 import org.editstream.schema.Task;
 import org.editstream.tasks.TaskMix;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -56,9 +51,7 @@ class GenerationIT {
                             .setTaskHint("global").build());
                 }
                 for (int i = 0; i < colors; i++) {
-                    producer.send(CaptionEvent.newBuilder().setId("c-" + i).setCaption("a test scene " + i)
-                            .setImage(ImageRef.newBuilder().setData(ByteBuffer.wrap(TestImages.png(TestImages.scene(64, 48, i))))
-                                    .build()).build());
+                    producer.send(TestImages.sceneCaption("c-" + i, i));
                 }
                 producer.flush();
             }
@@ -67,18 +60,9 @@ class GenerationIT {
             EditStreamJob.build(env, config, EditStreamJob.enabledTasks(config));
             env.executeAsync("editstream-generation").getJobExecutionResult().get(10, TimeUnit.MINUTES);
 
-            Map<String, Integer> seen = new HashMap<>();
-            Map<String, EditSample> samples = new HashMap<>();
-            try (OutputConsumer consumer = new OutputConsumer(config.bootstrapServers(), config.samplesTopic(),
-                    config.rejectionsTopic(), config.maxRecordBytes(), Map.of())) {
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (System.nanoTime() < deadline && seen.size() < globals + colors) {
-                    consumer.poll(Duration.ofMillis(500), (EditSample s) -> {
-                        seen.merge(s.getCaptionId(), 1, Integer::sum);
-                        samples.put(s.getCaptionId(), s);
-                    }, (Rejection r) -> seen.merge(r.getCaptionId(), 1, Integer::sum));
-                }
-            }
+            JobOutputs outputs = JobOutputs.read(config, globals + colors);
+            Map<String, Integer> seen = outputs.timesSeen();
+            Map<String, EditSample> samples = outputs.samples();
             assertThat(seen).hasSize(globals + colors);
             assertThat(seen.values()).allMatch(count -> count == 1);
             List<EditSample> generated = samples.values().stream().filter(s -> s.getTask() == Task.GLOBAL).toList();

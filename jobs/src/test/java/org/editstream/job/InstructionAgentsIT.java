@@ -7,12 +7,10 @@ import org.editstream.instruct.InstructionRouting;
 import org.editstream.instruct.LlmSettings;
 import org.editstream.instruct.ScriptedChatServer;
 import org.editstream.kafka.CaptionProducer;
-import org.editstream.kafka.OutputConsumer;
 import org.editstream.local.EmbeddedKafka;
 import org.editstream.recipes.RecipeBook;
 import org.editstream.schema.CaptionEvent;
 import org.editstream.schema.EditSample;
-import org.editstream.schema.ImageRef;
 import org.editstream.schema.Reason;
 import org.editstream.schema.Rejection;
 import org.editstream.schema.Task;
@@ -20,11 +18,9 @@ import org.editstream.tasks.TaskMix;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -110,9 +106,7 @@ class InstructionAgentsIT {
                             .setCaption(keyword + " a photo of a harbour with red boats").setTaskHint("global").build());
                 }
                 for (int i = 0; i < colors; i++) {
-                    producer.send(CaptionEvent.newBuilder().setId("c-" + i).setCaption("a test scene " + i)
-                            .setImage(ImageRef.newBuilder().setData(ByteBuffer.wrap(TestImages.png(TestImages.scene(64, 48, i))))
-                                    .build()).build());
+                    producer.send(TestImages.sceneCaption("c-" + i, i));
                 }
                 producer.flush();
             }
@@ -121,22 +115,10 @@ class InstructionAgentsIT {
             EditStreamJob.build(env, config, EditStreamJob.enabledTasks(config));
             env.executeAsync("editstream-agents").getJobExecutionResult().get(10, TimeUnit.MINUTES);
 
-            Map<String, Integer> seen = new HashMap<>();
-            Map<String, EditSample> samples = new HashMap<>();
-            Map<String, Rejection> rejections = new HashMap<>();
-            try (OutputConsumer consumer = new OutputConsumer(config.bootstrapServers(), config.samplesTopic(),
-                    config.rejectionsTopic(), config.maxRecordBytes(), Map.of())) {
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (System.nanoTime() < deadline && seen.size() < CASES.size() + colors) {
-                    consumer.poll(Duration.ofMillis(500), (EditSample s) -> {
-                        seen.merge(s.getCaptionId(), 1, Integer::sum);
-                        samples.put(s.getCaptionId(), s);
-                    }, (Rejection r) -> {
-                        seen.merge(r.getCaptionId(), 1, Integer::sum);
-                        rejections.put(r.getCaptionId(), r);
-                    });
-                }
-            }
+            JobOutputs outputs = JobOutputs.read(config, CASES.size() + colors);
+            Map<String, Integer> seen = outputs.timesSeen();
+            Map<String, EditSample> samples = outputs.samples();
+            Map<String, Rejection> rejections = outputs.rejections();
             assertThat(seen).hasSize(CASES.size() + colors);
             assertThat(seen.values()).allMatch(count -> count == 1);
 

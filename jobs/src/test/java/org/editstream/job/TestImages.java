@@ -1,5 +1,8 @@
 package org.editstream.job;
 
+import org.editstream.schema.CaptionEvent;
+import org.editstream.schema.ImageRef;
+
 import javax.imageio.ImageIO;
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -7,6 +10,7 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.Random;
 
 /** Small photo-like test images: gradients with shapes, different per seed. */
@@ -33,6 +37,12 @@ final class TestImages {
         }
         g.dispose();
         return image;
+    }
+
+    /** A caption "a test scene N" with a 64x48 scene inline (no task hint: the job's mix assigns one). */
+    static CaptionEvent sceneCaption(String id, int n) {
+        return CaptionEvent.newBuilder().setId(id).setCaption("a test scene " + n)
+                .setImage(ImageRef.newBuilder().setData(ByteBuffer.wrap(png(scene(64, 48, n)))).build()).build();
     }
 
     static byte[] png(BufferedImage image) {
