@@ -95,6 +95,7 @@ public class WriteInstructions extends RichAsyncFunction<EditRequest, Outcome<Ed
 
     private Outcome<EditRequest> reject(EditRequest request, Reason reason, String detail) {
         metrics.rejected(reason);
+        metrics.count("task", name(request), "rejected_" + reason.name());
         return Outcome.rejected(Rejections.of(request.getCaption().getId(), Stage.INSTRUCT, reason, detail,
                 request.getTask(), request.getAttempt()));
     }
