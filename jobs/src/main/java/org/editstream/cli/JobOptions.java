@@ -1,6 +1,8 @@
 package org.editstream.cli;
 
 import org.editstream.captions.CaptionLimits;
+import org.editstream.filters.FilterSettings;
+import org.editstream.filters.ScoreThreshold;
 import org.editstream.flink.ImageStoreSettings;
 import org.editstream.imaging.ImageLimits;
 import org.editstream.imaging.ImageUriPolicy;
@@ -70,6 +72,15 @@ public class JobOptions {
 
     @Option(names = "--min-pixel-change", description = "Minimum mean pixel change of a task's pairs, e.g. global=0.02 (repeatable; defaults: 0.01, text 0.0005).")
     Map<String, Double> minPixelChange = new LinkedHashMap<>();
+
+    @Option(names = "--clip-min", description = "CLIP minimum of a task, as TASK.METRIC=VALUE with METRIC image, direction or output, "
+            + "e.g. global.direction=0.15 (repeatable; defaults: InstructPix2Pix's 0.75 / 0.2 / 0.2 for generated tasks; needs --models DIR/clip).")
+    Map<String, Double> clipMinimum = new LinkedHashMap<>();
+
+    @Option(names = "--min-task-lead", defaultValue = "0.1",
+            description = "Task check: a sample whose instruction's predicted task leads its own by this much is relabelled "
+                    + "(same kind of pair) or rejected with TASK_MISMATCH (default: ${DEFAULT-VALUE}).")
+    double minTaskLead;
 
     @Option(names = "--tessdata", description = "Folder holding Tesseract's eng.traineddata (default: TESSDATA_PREFIX or the system folders).")
     Path tessdata;
@@ -158,7 +169,8 @@ public class JobOptions {
         return JobConfig.builder(bootstrapServers)
                 .kafkaProperties(Map.copyOf(kafkaProperties))
                 .schemaRegistryUrl(schemaRegistry)
-                .minPixelChange(tasksOf(minPixelChange))
+                .filters(FilterSettings.defaults().withMinPixelChange(tasksOf(minPixelChange))
+                        .withClipMinimum(clipMinimums(clipMinimum)).withMinTaskLead(minTaskLead))
                 .captionsTopic(captionsTopic).samplesTopic(samplesTopic).rejectionsTopic(rejectionsTopic)
                 .groupId(groupId).transactionalIdPrefix(transactionalIdPrefix)
                 .parallelism(parallelism).checkpointInterval(checkpointInterval).checkpointDirectory(checkpointDir)
@@ -192,6 +204,26 @@ public class JobOptions {
         for (String name : names) {
             out.add(TaskCatalogue.byName(name).orElseThrow(() -> new IllegalArgumentException("--template-tasks names no task '" + name + "'")));
         }
+        return out;
+    }
+
+    private static Map<ScoreThreshold.Metric, Map<Task, Double>> clipMinimums(Map<String, Double> byKey) {
+        Map<ScoreThreshold.Metric, Map<Task, Double>> out = new EnumMap<>(ScoreThreshold.Metric.class);
+        byKey.forEach((key, value) -> {
+            String[] parts = key.split("\\.", 2);
+            Task task = TaskCatalogue.byName(parts[0]).orElseThrow(() -> new IllegalArgumentException(
+                    "--clip-min " + key + ": no task '" + parts[0] + "'"));
+            ScoreThreshold.Metric metric = parts.length < 2 ? null : switch (parts[1].strip().toLowerCase(java.util.Locale.ROOT)) {
+                case "image" -> ScoreThreshold.Metric.CLIP_IMAGE;
+                case "direction" -> ScoreThreshold.Metric.CLIP_DIRECTION;
+                case "output" -> ScoreThreshold.Metric.CLIP_OUTPUT;
+                default -> null;
+            };
+            if (metric == null) {
+                throw new IllegalArgumentException("--clip-min " + key + ": write TASK.image, TASK.direction or TASK.output");
+            }
+            out.computeIfAbsent(metric, m -> new EnumMap<>(Task.class)).put(task, value);
+        });
         return out;
     }
 

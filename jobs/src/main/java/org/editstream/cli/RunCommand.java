@@ -50,7 +50,7 @@ public class RunCommand implements Callable<Integer> {
             KafkaTopics.ensure(config, createTopics, replication);
         }
         EnabledTasks enabled = EditStreamJob.enabledTasks(config);
-        enabled.disabled().forEach((task, why) -> out.println("Task " + TaskCatalogue.nameOf(task) + " disabled: " + why));
+        EditStreamJob.startupLines(config, enabled).forEach(out::println);
         out.flush();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FlinkSettings.of(config));
         EditStreamJob.build(env, config, enabled);

@@ -15,7 +15,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.editstream.captions.CaptionValidator;
 import org.editstream.filters.FilterChain;
-import org.editstream.filters.PixelChangeFilter;
 import org.editstream.flink.AssignTasks;
 import org.editstream.flink.DecodeCaptions;
 import org.editstream.flink.DedupeCaptions;
@@ -26,6 +25,7 @@ import org.editstream.flink.KafkaRecordDeserializer;
 import org.editstream.flink.MakePairs;
 import org.editstream.flink.Rejected;
 import org.editstream.flink.RestartDrill;
+import org.editstream.flink.ScoreSamples;
 import org.editstream.flink.SplitOutcomes;
 import org.editstream.flink.ValidateCaptions;
 import org.editstream.flink.WriteInstructions;
@@ -40,9 +40,12 @@ import org.editstream.schema.Rejection;
 import org.editstream.tasks.Capability;
 import org.editstream.tasks.EnabledTasks;
 import org.editstream.tasks.TaskAssigner;
+import org.editstream.tasks.TaskCatalogue;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -58,6 +61,10 @@ public final class EditStreamJob {
     static final long GENERATION_TIMEOUT_MINUTES = 30;
     /** Requests in flight per generation operator instance (the device's queue holds them). */
     static final int GENERATION_CAPACITY = 8;
+    /** Scoring waits behind other samples on the model host; past this the sample is rejected, not lost. */
+    static final long SCORING_TIMEOUT_MINUTES = 10;
+    /** Samples in flight per scoring operator instance: enough to fill the host's batches. */
+    static final int SCORING_CAPACITY = 32;
     /** Instructions in flight per instruction operator instance without an LLM (templates complete at once). */
     static final int INSTRUCT_CAPACITY = 16;
 
@@ -72,6 +79,20 @@ public final class EditStreamJob {
             found.add(Capability.LLM);
         }
         return EnabledTasks.decide(found, RecipeBook.TASKS_WITH_RECIPE);
+    }
+
+    /** What the job will and will not do, for the start-up lines of every command that runs it. */
+    public static List<String> startupLines(JobConfig config, EnabledTasks enabled) {
+        List<String> lines = new ArrayList<>();
+        enabled.disabled().forEach((task, why) -> lines.add("Task " + TaskCatalogue.nameOf(task) + " disabled: " + why));
+        InstructionRouting routing = config.instructions();
+        lines.add(routing.llm() == null ? "Instructions: templates (no --llm-url)"
+                : "Instructions: LLM agents at " + routing.llm().endpoint() + " (" + routing.llm().model() + ") for "
+                + String.join(", ", routing.byLlm().stream().map(TaskCatalogue::nameOf).toList()) + "; templates for the rest");
+        lines.add(config.tools().clipFolder() == null ? "CLIP filters off: no CLIP model (" + Capability.CLIP.description() + ")"
+                : "CLIP filters on: " + config.tools().clipFolder());
+        lines.add("Task check: all-MiniLM-L6-v2 task predictor, relabel or reject at a lead of " + config.filters().minTaskLead());
+        return lines;
     }
 
     /**
@@ -91,7 +112,8 @@ public final class EditStreamJob {
         ImageDecoder decoder = new ImageDecoder(config.imageLimits());
         CaptionValidator validator = new CaptionValidator(config.captionLimits(), decoder, config.imageStore().policy());
         TaskAssigner assigner = new TaskAssigner(enabled, config.taskMix());
-        FilterChain filters = new FilterChain(List.of(new PixelChangeFilter(config.minPixelChange())));
+        Path clip = config.tools().clipFolder();
+        FilterChain filters = config.filters().chain(clip != null, RecipeBook.GENERATED);
 
         DataStream<KafkaRecord> raw = env
                 .fromSource(captionSource(config), WatermarkStrategy.noWatermarks(), "captions from Kafka")
@@ -129,15 +151,19 @@ public final class EditStreamJob {
         DataStream<EditSample> drilled = config.restartDrillAfter() > 0
                 ? pairs.map(new RestartDrill<EditSample>(config.restartDrillAfter())).uid("restart-drill").name("restart drill")
                 : pairs;
-        SingleOutputStreamOperator<EditSample> kept = drilled
-                .process(new FilterSamples(filters, config.maxRecordBytes(), config.imageStore()))
+        SingleOutputStreamOperator<EditSample> scored = AsyncDataStream.unorderedWait(drilled, new ScoreSamples(clip, decoder),
+                        SCORING_TIMEOUT_MINUTES, TimeUnit.MINUTES, SCORING_CAPACITY)
+                .uid("score").name(clip == null ? "score samples (task predictor)" : "score samples (CLIP, task predictor)")
+                .process(new SplitOutcomes<>(EditSample.class)).uid("score-split").name("scored samples");
+        SingleOutputStreamOperator<EditSample> kept = scored
+                .process(new FilterSamples(config.filters().taskCheck(), filters, config.maxRecordBytes(), config.imageStore()))
                 .uid("filter").name("filter samples");
 
         kept.sinkTo(samplesSink(config)).uid("samples-sink").name("samples to Kafka");
         DataStream<Rejection> rejections = decoded.getSideOutput(Rejected.TAG)
                 .union(valid.getSideOutput(Rejected.TAG), unique.getSideOutput(Rejected.TAG),
                         assigned.getSideOutput(Rejected.TAG), instructed.getSideOutput(Rejected.TAG),
-                        made.getSideOutput(Rejected.TAG), kept.getSideOutput(Rejected.TAG));
+                        made.getSideOutput(Rejected.TAG), scored.getSideOutput(Rejected.TAG), kept.getSideOutput(Rejected.TAG));
         if (generated != null) {
             rejections = rejections.union(generated.getSideOutput(Rejected.TAG));
         }

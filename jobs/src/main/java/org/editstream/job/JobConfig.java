@@ -2,6 +2,7 @@ package org.editstream.job;
 
 import org.editstream.avro.SchemaRegistryClient;
 import org.editstream.captions.CaptionLimits;
+import org.editstream.filters.FilterSettings;
 import org.editstream.flink.ImageStoreSettings;
 import org.editstream.imaging.ImageLimits;
 import org.editstream.imaging.ImageUriPolicy;
@@ -23,7 +24,7 @@ import java.util.Set;
  *
  * @param bounded           stop at the captions topic's end offsets as of start-up (a finite run), or run on
  * @param schemaRegistryUrl Confluent schema registry: when set, topics carry its wire format; null for plain Avro
- * @param minPixelChange    per-task minimum of the pixel-change filter, over its defaults
+ * @param filters           the filter stage's thresholds (pixel change, CLIP, the task check's lead)
  * @param restartDrillAfter fail the job once after this many samples per subtask (0: never), to watch recovery
  * @param instructions      which tasks the LLM agents write (and the server), the rest use templates
  */
@@ -50,7 +51,7 @@ public record JobConfig(
         ImageStoreSettings imageStore,
         long restartDrillAfter,
         String jobVersion,
-        Map<Task, Double> minPixelChange,
+        FilterSettings filters,
         InstructionRouting instructions) implements Serializable {
 
     public static final String VERSION = "0.1.0";
@@ -86,7 +87,7 @@ public record JobConfig(
                 limits.maxEncodedBytes(), null, Duration.ofSeconds(10));
         b.restartDrillAfter = 0;
         b.jobVersion = VERSION;
-        b.minPixelChange = Map.of();
+        b.filters = FilterSettings.defaults();
         b.instructions = InstructionRouting.templatesOnly();
         return b;
     }
@@ -115,7 +116,7 @@ public record JobConfig(
         b.restartDrillAfter = restartDrillAfter;
         b.jobVersion = jobVersion;
         b.schemaRegistryUrl = schemaRegistryUrl;
-        b.minPixelChange = minPixelChange;
+        b.filters = filters;
         b.instructions = instructions;
         return b;
     }
@@ -144,7 +145,7 @@ public record JobConfig(
         private long restartDrillAfter;
         private String jobVersion;
         private String schemaRegistryUrl;
-        private Map<Task, Double> minPixelChange;
+        private FilterSettings filters;
         private InstructionRouting instructions;
 
         public Builder instructions(InstructionRouting value) {
@@ -252,8 +253,14 @@ public record JobConfig(
             return this;
         }
 
+        public Builder filters(FilterSettings value) {
+            this.filters = value;
+            return this;
+        }
+
+        /** Per-task minimums of the pixel-change filter, over its defaults. */
         public Builder minPixelChange(Map<Task, Double> value) {
-            this.minPixelChange = Map.copyOf(value);
+            this.filters = filters.withMinPixelChange(Map.copyOf(value));
             return this;
         }
 
@@ -268,7 +275,7 @@ public record JobConfig(
         }
 
         public JobConfig build() {
-            return new JobConfig(bootstrapServers, kafkaProperties, schemaRegistryUrl, captionsTopic, samplesTopic, rejectionsTopic, groupId, transactionalIdPrefix, transactionTimeout, maxRecordBytes, parallelism, checkpointInterval, checkpointDirectory, bounded, dedupeTtl, taskMix, tools, captionLimits, imageLimits, imageStore, restartDrillAfter, jobVersion, minPixelChange, instructions);
+            return new JobConfig(bootstrapServers, kafkaProperties, schemaRegistryUrl, captionsTopic, samplesTopic, rejectionsTopic, groupId, transactionalIdPrefix, transactionTimeout, maxRecordBytes, parallelism, checkpointInterval, checkpointDirectory, bounded, dedupeTtl, taskMix, tools, captionLimits, imageLimits, imageStore, restartDrillAfter, jobVersion, filters, instructions);
         }
     }
 }

@@ -56,7 +56,7 @@ public final class LocalStack {
                     + local.samplesTopic() + ", " + local.rejectionsTopic());
 
             EnabledTasks enabled = EditStreamJob.enabledTasks(local);
-            printTasks(enabled);
+            printTasks(local, enabled);
 
             try (CaptionProducer producer = new CaptionProducer(local.bootstrapServers(), local.captionsTopic(),
                     maxMessage, local.kafkaProperties(), local.schemaRegistry())) {
@@ -167,9 +167,9 @@ public final class LocalStack {
         return n;
     }
 
-    private void printTasks(EnabledTasks enabled) {
+    private void printTasks(JobConfig config, EnabledTasks enabled) {
         out.println("Tasks enabled: " + String.join(", ", enabled.enabled().stream().map(TaskCatalogue::nameOf).toList()));
-        enabled.disabled().forEach((task, why) -> out.println("Task " + TaskCatalogue.nameOf(task) + " disabled: " + why));
+        EditStreamJob.startupLines(config, enabled).forEach(out::println);
         out.flush();
     }
 

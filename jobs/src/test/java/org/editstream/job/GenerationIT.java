@@ -1,6 +1,8 @@
 package org.editstream.job;
 
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.editstream.filters.FilterSettings;
+import org.editstream.filters.ScoreThreshold;
 import org.editstream.kafka.CaptionProducer;
 import org.editstream.local.EmbeddedKafka;
 import org.editstream.recipes.GlobalRecipe;
@@ -33,13 +35,20 @@ class GenerationIT {
         Path tiny = Path.of(System.getProperty("editstream.shared", "../shared"), "fixtures", "sd-tiny");
         assumeTrue(Files.isDirectory(tiny), "fixtures not found at " + tiny + "; skipping");
         Files.createSymbolicLink(models.resolve("diffusion"), tiny.toAbsolutePath());
+        Files.createSymbolicLink(models.resolve("clip"), tiny.resolveSibling("clip-tiny").toAbsolutePath());
         try (EmbeddedKafka kafka = EmbeddedKafka.start(16 * 1024 * 1024, null)) {
             JobConfig config = JobConfig.builder(kafka.bootstrapServers())
                     .groupId("gen").transactionalIdPrefix("gen").bounded(true).parallelism(2)
                     .checkpointInterval(Duration.ofMillis(500)).checkpointDirectory(checkpoints.toUri().toString())
                     .taskMix(TaskMix.parse("color=1")).restartDrillAfter(2)
                     .tools(new RecipeBook.Tools(null, models.toString(), 3))
-                    .minPixelChange(Map.of(Task.GLOBAL, 0.0)).build(); // the tiny model changes little
+                    .minPixelChange(Map.of(Task.GLOBAL, 0.0)) // the tiny model changes little
+                    // the tiny CLIP scores noise: every score passes, so the test sees what is recorded
+                    .filters(FilterSettings.defaults().withMinPixelChange(Map.of(Task.GLOBAL, 0.0)).withClipMinimum(Map.of(
+                            ScoreThreshold.Metric.CLIP_IMAGE, Map.of(Task.GLOBAL, -1.0),
+                            ScoreThreshold.Metric.CLIP_DIRECTION, Map.of(Task.GLOBAL, -1.0),
+                            ScoreThreshold.Metric.CLIP_OUTPUT, Map.of(Task.GLOBAL, -1.0))))
+                    .build();
             assertThat(EditStreamJob.enabledTasks(config).isEnabled(Task.GLOBAL)).isTrue();
             KafkaTopics.ensure(config, 2, (short) 1);
             int globals = 6;
@@ -65,7 +74,7 @@ class GenerationIT {
             Map<String, EditSample> samples = outputs.samples();
             assertThat(seen).hasSize(globals + colors);
             assertThat(seen.values()).allMatch(count -> count == 1);
-            List<EditSample> generated = samples.values().stream().filter(s -> s.getTask() == Task.GLOBAL).toList();
+            List<EditSample> generated = samples.values().stream().filter(s -> s.getCaptionId().startsWith("g-")).toList();
             assertThat(generated).isNotEmpty();
             for (EditSample s : generated) {
                 assertThat(s.getGeneration().getRecipe()).isEqualTo(GlobalRecipe.NAME);
@@ -74,6 +83,11 @@ class GenerationIT {
                 assertThat(s.getOutputCaption()).startsWith(s.getInputCaption() + " ");
                 assertThat(s.getInputImage().getWidth()).isEqualTo(64);
                 assertThat(s.getEditedImage().getData()).isNotNull();
+                // scored by the tiny CLIP and the task predictor in the filter stage
+                assertThat(s.getScores().getClipImage()).isBetween(-1f, 1f);
+                assertThat(s.getScores().getClipDirection()).isNotNull();
+                assertThat(s.getScores().getClipOutput()).isNotNull();
+                assertThat(s.getScores().getPredictedTask()).isNotNull();
             }
         }
     }

@@ -61,6 +61,11 @@ public final class ScoreThreshold implements Filter, Serializable {
         return new ScoreThreshold(metric, perTask);
     }
 
+    /** The minimum per judged task. */
+    public Map<Task, Double> minimum() {
+        return java.util.Collections.unmodifiableMap(minimum);
+    }
+
     @Override
     public String name() {
         return metric.filterName;

@@ -26,7 +26,7 @@ import java.util.TreeMap;
 public final class TemplateInstructionWriter implements InstructionWriter, Serializable {
     private static final long serialVersionUID = 1L;
 
-    public static final String VERSION = "templates-2";
+    public static final String VERSION = "templates-3";
     public static final String WRITER = "template";
 
     /**
@@ -105,13 +105,12 @@ public final class TemplateInstructionWriter implements InstructionWriter, Seria
                     "from_map", List.of("turn this segmentation map into a photo", "generate an image from the label map"))));
 
     /**
-     * Global edits the template writer can phrase without an LLM: what the output caption appends to the
-     * input caption (a phrase REFINE alignment inserts), and the ways to ask for it.
+     * Global edits the template writer can phrase without an LLM (weather, light, season, colour treatment;
+     * painting media belong to the style task, and the task check would relabel them): what the output caption
+     * appends to the input caption (a phrase REFINE alignment inserts), and the ways to ask for it.
      */
     static final Map<String, List<String>> GLOBAL = new TreeMap<>(Map.of(
-            "as a watercolor painting", List.of("make it a watercolor painting", "paint this in watercolors",
-                    "turn the image into a watercolor"),
-            "as an oil painting", List.of("make it an oil painting", "turn this into an oil painting"),
+            "in heavy rain", List.of("make it rain", "add heavy rain to the scene", "make the weather rainy"),
             "at night", List.of("make it night time", "change the scene to night", "make it look like night"),
             "at sunset", List.of("make it sunset", "change the lighting to sunset", "set the scene at sunset"),
             "in winter with snow", List.of("make it winter", "cover the scene in snow", "change the season to winter"),
@@ -121,8 +120,8 @@ public final class TemplateInstructionWriter implements InstructionWriter, Seria
     private static final Map<Task, List<String>> VISION = new EnumMap<>(Map.of(
             Task.DETECT, List.of("detect the {object}", "draw a box around the {object}", "find the {object}",
                     "mark the {object} with a bounding box"),
-            Task.SEGMENT, List.of("segment the {object}", "highlight the {object}", "paint the pixels of the {object}",
-                    "colour the {object} to show its outline")));
+            Task.SEGMENT, List.of("segment the {object}", "highlight the {object}", "mark the pixels of the {object}",
+                    "create a mask of the {object}")));
 
     @Override
     public boolean supports(Task task) {

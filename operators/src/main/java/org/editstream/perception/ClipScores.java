@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import org.editstream.models.clip.ClipModel;
 
 import java.awt.image.BufferedImage;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -23,20 +24,47 @@ public final class ClipScores {
         this.clip = clip;
     }
 
-    /** @param inputCaption and {@code outputCaption} may be null (then output and direction are NaN) */
+    /** One pair to score; the captions may be null (then output and direction are NaN). */
+    public record Item(BufferedImage input, BufferedImage edited, String inputCaption, String outputCaption) {
+        boolean hasCaptions() {
+            return inputCaption != null && outputCaption != null;
+        }
+    }
+
     public Pair score(BufferedImage input, BufferedImage edited, String inputCaption, String outputCaption) {
+        return scoreAll(List.of(new Item(input, edited, inputCaption, outputCaption))).get(0);
+    }
+
+    /** The pairs' scores, with all images in one forward pass and all captions in another. */
+    public List<Pair> scoreAll(List<Item> items) {
         try (NDManager m = clip.manager().newSubManager()) {
-            NDArray images = ClipModel.normalize(clip.imageFeatures(m, List.of(input, edited)));
-            NDArray in = images.get(0);
-            NDArray out = images.get(1);
-            double image = cosine(in, out);
-            if (inputCaption == null || outputCaption == null) {
-                return new Pair(image, Double.NaN, Double.NaN);
+            List<BufferedImage> images = new ArrayList<>();
+            List<String> captions = new ArrayList<>();
+            for (Item item : items) {
+                images.add(item.input());
+                images.add(item.edited());
+                if (item.hasCaptions()) {
+                    captions.add(item.inputCaption());
+                    captions.add(item.outputCaption());
+                }
             }
-            NDArray texts = ClipModel.normalize(clip.textFeatures(m, List.of(inputCaption, outputCaption)));
-            double output = cosine(out, texts.get(1));
-            double direction = cosine(out.sub(in), texts.get(1).sub(texts.get(0)));
-            return new Pair(image, output, direction);
+            NDArray imageEmbeddings = ClipModel.normalize(clip.imageFeatures(m, images));
+            NDArray textEmbeddings = captions.isEmpty() ? null : ClipModel.normalize(clip.textFeatures(m, captions));
+            List<Pair> out = new ArrayList<>(items.size());
+            int text = 0;
+            for (int i = 0; i < items.size(); i++) {
+                NDArray in = imageEmbeddings.get(2 * i);
+                NDArray edited = imageEmbeddings.get(2 * i + 1);
+                double image = cosine(in, edited);
+                if (!items.get(i).hasCaptions()) {
+                    out.add(new Pair(image, Double.NaN, Double.NaN));
+                    continue;
+                }
+                NDArray inText = textEmbeddings.get(text++);
+                NDArray outText = textEmbeddings.get(text++);
+                out.add(new Pair(image, cosine(edited, outText), cosine(edited.sub(in), outText.sub(inText))));
+            }
+            return out;
         }
     }
 

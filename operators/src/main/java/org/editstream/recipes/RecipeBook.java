@@ -51,6 +51,12 @@ public final class RecipeBook implements AutoCloseable {
             return tessdata == null ? null : Path.of(tessdata);
         }
 
+        /** The CLIP model folder ({@code models/clip}) when it holds a model, or null. */
+        public Path clipFolder() {
+            Path clip = models == null ? null : Path.of(models, "clip");
+            return clip != null && Files.isRegularFile(clip.resolve("config.json")) ? clip : null;
+        }
+
         /** The text-to-image pipeline folder ({@code models/diffusion}), or null without a models folder. */
         public Path diffusionFolder() {
             return models == null ? null : Path.of(models, "diffusion");
@@ -72,6 +78,9 @@ public final class RecipeBook implements AutoCloseable {
         }
         if (tools.diffusionFolder() != null && Files.isRegularFile(tools.diffusionFolder().resolve("model_index.json"))) {
             found.add(Capability.DIFFUSION);
+        }
+        if (tools.clipFolder() != null) {
+            found.add(Capability.CLIP);
         }
         return found;
     }

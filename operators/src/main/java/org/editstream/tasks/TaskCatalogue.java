@@ -59,6 +59,17 @@ public final class TaskCatalogue {
         DEFINITIONS.put(task, new TaskDefinition(task, group, needs, howMade));
     }
 
+    /**
+     * Tasks whose recipes make the same kind of pair, so a sample of one can be relabelled as the other when its
+     * instruction reads as that task: an object changed in place under attention control (local, texture), and
+     * the whole image changed with its layout kept (global, style). Every other task's pair is its own kind.
+     */
+    private static final List<Set<Task>> SAME_PAIR_KIND = List.of(Set.of(Task.LOCAL, Task.TEXTURE), Set.of(Task.GLOBAL, Task.STYLE));
+
+    public static boolean samePairKind(Task a, Task b) {
+        return a == b || SAME_PAIR_KIND.stream().anyMatch(kind -> kind.contains(a) && kind.contains(b));
+    }
+
     public static TaskDefinition of(Task task) {
         return DEFINITIONS.get(task);
     }

@@ -44,6 +44,19 @@ class ClipScoresTest {
             assertThat(same.image()).isCloseTo(1.0, within(1e-5));
             assertThat(same.direction()).isNaN();
 
+            // one batched pass gives each pair what it gets alone, with and without captions
+            List<ClipScores.Pair> batch = new ClipScores(clip).scoreAll(List.of(
+                    new ClipScores.Item(first, second, captions.get(0), captions.get(1)),
+                    new ClipScores.Item(first, first, null, null),
+                    new ClipScores.Item(second, first, captions.get(1), captions.get(2))));
+            ClipScores.Pair third = new ClipScores(clip).score(second, first, captions.get(1), captions.get(2));
+            assertThat(batch.get(0).image()).isCloseTo(pair.image(), within(1e-5));
+            assertThat(batch.get(0).direction()).isCloseTo(pair.direction(), within(1e-5));
+            assertThat(batch.get(1).image()).isCloseTo(1.0, within(1e-5));
+            assertThat(batch.get(1).output()).isNaN();
+            assertThat(batch.get(2).output()).isCloseTo(third.output(), within(1e-5));
+            assertThat(batch.get(2).direction()).isCloseTo(third.direction(), within(1e-5));
+
             float[] logits = golden.get("logits_per_image").toFloatArray(); // [2 images, 3 captions]
             int expected = logits[1 * 3 + 2] > logits[0 * 3 + 2] ? 1 : 0;
             assertThat(new ClipScores(clip).bestByOutput(List.of(first, second), captions.get(2))).isEqualTo(expected);
