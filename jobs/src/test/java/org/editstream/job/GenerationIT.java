@@ -9,6 +9,9 @@ import org.editstream.recipes.GlobalRecipe;
 import org.editstream.recipes.RecipeBook;
 import org.editstream.schema.CaptionEvent;
 import org.editstream.schema.EditSample;
+import org.editstream.schema.Reason;
+import org.editstream.schema.Rejection;
+import org.editstream.schema.Stage;
 import org.editstream.schema.Task;
 import org.editstream.tasks.TaskMix;
 import org.junit.jupiter.api.Test;
@@ -45,7 +48,8 @@ class GenerationIT {
                     .minPixelChange(Map.of(Task.GLOBAL, 0.0)) // the tiny model changes little
                     // the tiny CLIP scores noise: every score passes, so the test sees what is recorded
                     .filters(FilterSettings.defaults().withMinPixelChange(Map.of(Task.GLOBAL, 0.0)).withClipMinimum(Map.of(
-                            ScoreThreshold.Metric.CLIP_IMAGE, Map.of(Task.GLOBAL, -1.0),
+                            // ... and no color pair can pass its (impossible) image minimum: the rejection path
+                            ScoreThreshold.Metric.CLIP_IMAGE, Map.of(Task.GLOBAL, -1.0, Task.COLOR, 1.01),
                             ScoreThreshold.Metric.CLIP_DIRECTION, Map.of(Task.GLOBAL, -1.0),
                             ScoreThreshold.Metric.CLIP_OUTPUT, Map.of(Task.GLOBAL, -1.0))))
                     .build();
@@ -72,6 +76,13 @@ class GenerationIT {
             JobOutputs outputs = JobOutputs.read(config, globals + colors);
             Map<String, Integer> seen = outputs.timesSeen();
             Map<String, EditSample> samples = outputs.samples();
+            List<Rejection> colorRejections = outputs.rejections().values().stream()
+                    .filter(r -> r.getCaptionId().startsWith("c-")).toList();
+            assertThat(colorRejections).hasSize(colors).allSatisfy(r -> {
+                assertThat(r.getReason()).isEqualTo(Reason.FILTER_REJECTED);
+                assertThat(r.getStage()).isEqualTo(Stage.FILTER);
+            });
+            assertThat(colorRejections).anySatisfy(r -> assertThat(r.getDetail()).matches("FILTER_CLIP_IMG: 0\\.\\d\\d < 1\\.01"));
             assertThat(seen).hasSize(globals + colors);
             assertThat(seen.values()).allMatch(count -> count == 1);
             List<EditSample> generated = samples.values().stream().filter(s -> s.getCaptionId().startsWith("g-")).toList();
