@@ -3,7 +3,10 @@ package org.editstream.cli;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.editstream.captions.CaptionValidator;
 import org.editstream.imaging.ImageDecoder;
+import org.editstream.instruct.Agents;
 import org.editstream.instruct.TemplateInstructionWriter;
+import org.editstream.perception.MiniLmSentences;
+import org.editstream.perception.TaskPredictor;
 import org.editstream.job.EditStreamJob;
 import org.editstream.job.FlinkSettings;
 import org.editstream.job.JobConfig;
@@ -49,7 +52,7 @@ public class BenchCommand implements Runnable {
 
     @Command(name = "stream", mixinStandardHelpOptions = true,
             description = {"Samples/s of the color task through the whole job (Kafka in and out, exactly once, parallelism 1)",
-                    "against a plain Java loop doing the same decode -> edit -> encode on the same images, in one run."})
+                    "against a plain Java loop doing the same decode -> edit -> encode -> task check on the same images, in one run."})
     static class Stream implements Callable<Integer> {
         @Spec
         picocli.CommandLine.Model.CommandSpec spec;
@@ -68,7 +71,7 @@ public class BenchCommand implements Runnable {
                     .checkpointInterval(Duration.ofSeconds(1)).taskMix(TaskMix.parse("color=1")).build();
 
             double loopRate = plainLoop(base, captions);
-            out.printf("plain loop:  %d samples, %.2f samples/s (decode -> color edit -> PNG encode, one thread)%n",
+            out.printf("plain loop:  %d samples, %.2f samples/s (decode -> color edit -> PNG encode -> task predictor, one thread)%n",
                     captions.size(), loopRate);
             out.flush();
 
@@ -99,26 +102,28 @@ public class BenchCommand implements Runnable {
             ImageDecoder decoder = new ImageDecoder(config.imageLimits());
             CaptionValidator validator = new CaptionValidator(config.captionLimits(), decoder, config.imageStore().policy());
             TemplateInstructionWriter writer = new TemplateInstructionWriter();
+            // the job scores every sample with the task predictor (no CLIP model here): so does the loop
+            TaskPredictor predictor = TaskPredictor.fromAgents(MiniLmSentences.shared(), Agents.bundled());
             try (RecipeBook recipes = RecipeBook.open(config.tools(), Set.of(Task.COLOR))) {
                 SampleMaker maker = new SampleMaker(recipes, decoder, config.imageStore().open(), config.jobVersion());
                 for (int i = 0; i < warmup; i++) {
-                    make(validator, writer, maker, captions.get(i % captions.size()));
+                    make(validator, writer, maker, predictor, captions.get(i % captions.size()));
                 }
                 long start = System.nanoTime();
                 for (CaptionEvent caption : captions) {
-                    make(validator, writer, maker, caption);
+                    make(validator, writer, maker, predictor, caption);
                 }
                 return captions.size() / ((System.nanoTime() - start) / 1e9);
             }
         }
 
         private static void make(CaptionValidator validator, TemplateInstructionWriter writer, SampleMaker maker,
-                                 CaptionEvent caption) throws Exception {
+                                 TaskPredictor predictor, CaptionEvent caption) throws Exception {
             CaptionEvent valid = validator.validate(caption);
             long seed = CaptionValidator.seedOf(valid);
             EditRequest request = EditRequest.newBuilder().setCaption(valid).setTask(Task.COLOR).setSeed(seed)
                     .setInstruction(writer.write(valid, Task.COLOR, seed)).build();
-            maker.make(request);
+            predictor.predict(maker.make(request).getInstruction());
         }
 
         /** Returns {steady-state rate, end-to-end rate}. */

@@ -51,7 +51,10 @@ public class ScoreSamples extends RichAsyncFunction<EditSample, Outcome<EditSamp
         long start = System.nanoTime();
         ScoringHost.Request request;
         try {
-            request = new ScoringHost.Request(image(sample.getInputImage()), image(sample.getEditedImage()),
+            // the images are decoded only for CLIP: the task predictor reads the instruction alone
+            boolean clip = host.hasClip();
+            request = new ScoringHost.Request(clip ? image(sample.getInputImage()) : null,
+                    clip ? image(sample.getEditedImage()) : null,
                     sample.getInputCaption(), sample.getOutputCaption(), sample.getInstruction(), sample.getTask());
         } catch (Refusal refusal) {
             result.complete(List.of(reject(sample, refusal.reason(), refusal.detail())));

@@ -27,7 +27,10 @@ public final class ScoringHost {
     public static final Duration MAX_WAIT = Duration.ofMillis(20);
     private static final Map<String, ScoringHost> HOSTS = new ConcurrentHashMap<>();
 
-    /** One pair to score. Captions may be null (no CLIP output or direction score then). */
+    /**
+     * One pair to score. Captions may be null (no CLIP output or direction score then); images may be null on a
+     * host without CLIP, which reads only the instruction.
+     */
     public record Request(BufferedImage input, BufferedImage edited, String inputCaption, String outputCaption,
                           String instruction, Task task) {
     }
