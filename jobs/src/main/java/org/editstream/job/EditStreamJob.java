@@ -89,7 +89,7 @@ public final class EditStreamJob {
         lines.add(routing.llm() == null ? "Instructions: templates (no --llm-url)"
                 : "Instructions: LLM agents at " + routing.llm().endpoint() + " (" + routing.llm().model() + ") for "
                 + String.join(", ", routing.byLlm().stream().map(TaskCatalogue::nameOf).toList()) + "; templates for the rest");
-        lines.add(config.tools().clipFolder() == null ? "CLIP filters off: no CLIP model (" + Capability.CLIP.description() + ")"
+        lines.add(config.tools().clipFolder() == null ? "CLIP filters off: needs " + Capability.CLIP.description()
                 : "CLIP filters on: " + config.tools().clipFolder());
         lines.add("Task check: all-MiniLM-L6-v2 task predictor, relabel or reject at a lead of " + config.filters().minTaskLead());
         return lines;
