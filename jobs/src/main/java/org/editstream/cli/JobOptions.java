@@ -3,6 +3,7 @@ package org.editstream.cli;
 import org.editstream.captions.CaptionLimits;
 import org.editstream.filters.FilterSettings;
 import org.editstream.filters.ScoreThreshold;
+import org.editstream.flink.ExportSinks;
 import org.editstream.flink.ImageStoreSettings;
 import org.editstream.imaging.ImageLimits;
 import org.editstream.imaging.ImageUriPolicy;
@@ -157,6 +158,19 @@ public class JobOptions {
             description = "Tasks that keep template instructions even with --llm-url, e.g. detect,segment,global.")
     List<String> templateTasks = new ArrayList<>();
 
+    @Option(names = "--export-parquet", description = "Also write kept samples as Parquet under this folder URI "
+            + "(file:///..., s3://...), partitioned task=/date=, committed on checkpoints.")
+    String exportParquet;
+
+    @Option(names = "--export-webdataset", description = "Also write kept samples as WebDataset tar shards under this folder URI.")
+    String exportWebDataset;
+
+    @Option(names = "--shard-samples", defaultValue = "1000", description = "WebDataset shards roll at this many samples (default: ${DEFAULT-VALUE}).")
+    int shardSamples;
+
+    @Option(names = "--shard-bytes", defaultValue = "1073741824", description = "... or at this many bytes (default: ${DEFAULT-VALUE}).")
+    long shardBytes;
+
     @Option(names = "--restart-drill-after", defaultValue = "0",
             description = "Fail the job once after this many samples per subtask, to watch recovery from a checkpoint (0: off).")
     long restartDrillAfter;
@@ -183,7 +197,17 @@ public class JobOptions {
                 .maxRecordBytes(maxRecordBytes)
                 .dedupeTtl(dedupeTtl)
                 .restartDrillAfter(restartDrillAfter)
-                .instructions(InstructionRouting.decide(llmSettings(), tasksOf(templateTasks)));
+                .instructions(InstructionRouting.decide(llmSettings(), tasksOf(templateTasks)))
+                .export(new JobConfig.Export(folderUri(exportParquet), folderUri(exportWebDataset),
+                        new ExportSinks.ShardLimits(shardSamples, shardBytes)));
+    }
+
+    /** A folder URI as Flink's file systems want it; plain paths become absolute file: URIs. */
+    static String folderUri(String folder) {
+        if (folder == null) {
+            return null;
+        }
+        return folder.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*") ? folder : Path.of(folder).toAbsolutePath().toUri().toString();
     }
 
     private LlmSettings llmSettings() {

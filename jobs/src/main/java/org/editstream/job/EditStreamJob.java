@@ -18,6 +18,7 @@ import org.editstream.filters.FilterChain;
 import org.editstream.flink.AssignTasks;
 import org.editstream.flink.DecodeCaptions;
 import org.editstream.flink.DedupeCaptions;
+import org.editstream.flink.ExportSinks;
 import org.editstream.flink.FilterSamples;
 import org.editstream.flink.GeneratePairs;
 import org.editstream.flink.KafkaRecord;
@@ -160,6 +161,13 @@ public final class EditStreamJob {
                 .uid("filter").name("filter samples");
 
         kept.sinkTo(samplesSink(config)).uid("samples-sink").name("samples to Kafka");
+        if (config.export().parquet() != null) {
+            kept.sinkTo(ExportSinks.parquet(config.export().parquet())).uid("parquet-sink").name("samples to Parquet");
+        }
+        if (config.export().webDataset() != null) {
+            kept.sinkTo(ExportSinks.webDataset(config.export().webDataset(), config.export().shards()))
+                    .uid("webdataset-sink").name("samples to WebDataset shards");
+        }
         DataStream<Rejection> rejections = decoded.getSideOutput(Rejected.TAG)
                 .union(valid.getSideOutput(Rejected.TAG), unique.getSideOutput(Rejected.TAG),
                         assigned.getSideOutput(Rejected.TAG), instructed.getSideOutput(Rejected.TAG),

@@ -3,6 +3,7 @@ package org.editstream.job;
 import org.editstream.avro.SchemaRegistryClient;
 import org.editstream.captions.CaptionLimits;
 import org.editstream.filters.FilterSettings;
+import org.editstream.flink.ExportSinks;
 import org.editstream.flink.ImageStoreSettings;
 import org.editstream.imaging.ImageLimits;
 import org.editstream.imaging.ImageUriPolicy;
@@ -27,6 +28,7 @@ import java.util.Set;
  * @param filters           the filter stage's thresholds (pixel change, CLIP, the task check's lead)
  * @param restartDrillAfter fail the job once after this many samples per subtask (0: never), to watch recovery
  * @param instructions      which tasks the LLM agents write (and the server), the rest use templates
+ * @param export            training-ready file sinks beside the samples topic
  */
 public record JobConfig(
         String bootstrapServers,
@@ -52,9 +54,22 @@ public record JobConfig(
         long restartDrillAfter,
         String jobVersion,
         FilterSettings filters,
-        InstructionRouting instructions) implements Serializable {
+        InstructionRouting instructions,
+        Export export) implements Serializable {
 
     public static final String VERSION = "0.1.0";
+
+    /**
+     * File sinks of the kept samples, each off when its folder is null (URIs through Flink's file systems).
+     *
+     * @param parquet    Parquet files with the EditSample schema
+     * @param webDataset WebDataset tar shards
+     */
+    public record Export(String parquet, String webDataset, ExportSinks.ShardLimits shards) implements Serializable {
+        public static Export none() {
+            return new Export(null, null, ExportSinks.ShardLimits.defaults());
+        }
+    }
 
     /** A client of the configured schema registry, or null when the topics carry plain Avro. */
     public SchemaRegistryClient schemaRegistry() {
@@ -89,6 +104,7 @@ public record JobConfig(
         b.jobVersion = VERSION;
         b.filters = FilterSettings.defaults();
         b.instructions = InstructionRouting.templatesOnly();
+        b.export = Export.none();
         return b;
     }
 
@@ -118,6 +134,7 @@ public record JobConfig(
         b.schemaRegistryUrl = schemaRegistryUrl;
         b.filters = filters;
         b.instructions = instructions;
+        b.export = export;
         return b;
     }
 
@@ -147,6 +164,12 @@ public record JobConfig(
         private String schemaRegistryUrl;
         private FilterSettings filters;
         private InstructionRouting instructions;
+        private Export export;
+
+        public Builder export(Export value) {
+            this.export = value;
+            return this;
+        }
 
         public Builder instructions(InstructionRouting value) {
             this.instructions = value;
@@ -275,7 +298,7 @@ public record JobConfig(
         }
 
         public JobConfig build() {
-            return new JobConfig(bootstrapServers, kafkaProperties, schemaRegistryUrl, captionsTopic, samplesTopic, rejectionsTopic, groupId, transactionalIdPrefix, transactionTimeout, maxRecordBytes, parallelism, checkpointInterval, checkpointDirectory, bounded, dedupeTtl, taskMix, tools, captionLimits, imageLimits, imageStore, restartDrillAfter, jobVersion, filters, instructions);
+            return new JobConfig(bootstrapServers, kafkaProperties, schemaRegistryUrl, captionsTopic, samplesTopic, rejectionsTopic, groupId, transactionalIdPrefix, transactionTimeout, maxRecordBytes, parallelism, checkpointInterval, checkpointDirectory, bounded, dedupeTtl, taskMix, tools, captionLimits, imageLimits, imageStore, restartDrillAfter, jobVersion, filters, instructions, export);
         }
     }
 }

@@ -1,0 +1,74 @@
+package org.editstream.export;
+
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.editstream.imaging.ImageRefs;
+import org.editstream.schema.EditSample;
+import org.editstream.schema.ImageRef;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.time.Instant;
+import java.util.Locale;
+
+/**
+ * One WebDataset tar shard: per sample {@code KEY.input.png}, {@code KEY.edited.png}, {@code KEY.mask.png} (when
+ * the sample has a mask) and {@code KEY.json} (everything else), the key being the sample id. The extension follows
+ * the image's format ({@code .jpg} for JPEG). An image that travels by URI is not copied: its URI is in the JSON.
+ */
+public final class WebDatasetShard {
+    public static final String INPUT = "input";
+    public static final String EDITED = "edited";
+    public static final String MASK = "mask";
+
+    private final TarArchiveOutputStream tar;
+
+    public WebDatasetShard(OutputStream out) {
+        this.tar = new TarArchiveOutputStream(out);
+        tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+        tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+    }
+
+    public void add(EditSample sample) throws IOException {
+        String key = sample.getSampleId();
+        long mtime = sample.getLineage().getCreatedAt() == null ? 0 : sample.getLineage().getCreatedAt().toEpochMilli();
+        image(key, INPUT, sample.getInputImage(), mtime);
+        image(key, EDITED, sample.getEditedImage(), mtime);
+        if (sample.getMask() != null) {
+            image(key, MASK, sample.getMask(), mtime);
+        }
+        entry(key + ".json", SampleJson.bytes(sample), mtime);
+    }
+
+    /** Ends the archive (its two zero blocks) without closing the stream underneath. */
+    public void finish() throws IOException {
+        tar.finish();
+        tar.flush();
+    }
+
+    public void flush() throws IOException {
+        tar.flush();
+    }
+
+    /** The member name's extension for an image of this format. */
+    public static String extension(ImageRef ref) {
+        String format = ref.getFormat() == null ? "png" : ref.getFormat().toLowerCase(Locale.ROOT);
+        return format.equals("jpeg") ? "jpg" : format;
+    }
+
+    private void image(String key, String role, ImageRef ref, long mtime) throws IOException {
+        byte[] bytes = ImageRefs.inlineBytes(ref);
+        if (bytes != null) {
+            entry(key + "." + role + "." + extension(ref), bytes, mtime);
+        }
+    }
+
+    private void entry(String name, byte[] bytes, long mtime) throws IOException {
+        TarArchiveEntry entry = new TarArchiveEntry(name);
+        entry.setSize(bytes.length);
+        entry.setModTime(Instant.ofEpochMilli(mtime).toEpochMilli());
+        tar.putArchiveEntry(entry);
+        tar.write(bytes);
+        tar.closeArchiveEntry();
+    }
+}
