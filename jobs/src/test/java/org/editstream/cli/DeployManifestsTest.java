@@ -75,6 +75,15 @@ class DeployManifestsTest {
     }
 
     @Test
+    void theExportSinksWriteThroughTheS3PluginWithARecoverableWriter() throws IOException {
+        String dockerfile = Files.readString(DEPLOY.resolve("Dockerfile"));
+        for (String uri : List.of(job.export().parquet(), job.export().webDataset())) {
+            assertThat(URI.create(uri).getScheme()).isEqualTo("s3a");
+        }
+        assertThat(dockerfile).contains("cp /opt/flink/opt/flink-s3-fs-hadoop-*.jar /opt/flink/plugins/s3-fs-hadoop/");
+    }
+
+    @Test
     void oneSlotPerGpuAndParallelismFillsTheSlots() {
         int slots = Integer.parseInt(flinkConf.path("taskmanager.numberOfTaskSlots").asText());
         int gpus = flink.at("/spec/taskManager/podTemplate/spec/containers/0/resources/limits").path("nvidia.com/gpu").asInt();

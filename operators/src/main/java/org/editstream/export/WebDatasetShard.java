@@ -6,6 +6,7 @@ import org.editstream.imaging.ImageRefs;
 import org.editstream.schema.EditSample;
 import org.editstream.schema.ImageRef;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Instant;
@@ -21,10 +22,13 @@ public final class WebDatasetShard {
     public static final String EDITED = "edited";
     public static final String MASK = "mask";
 
+    /** Tar writes 512-byte blocks; a buffer turns them into large writes to the file system underneath. */
+    private static final int BUFFER_BYTES = 1 << 20;
+
     private final TarArchiveOutputStream tar;
 
     public WebDatasetShard(OutputStream out) {
-        this.tar = new TarArchiveOutputStream(out);
+        this.tar = new TarArchiveOutputStream(new BufferedOutputStream(out, BUFFER_BYTES));
         tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
         tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
     }
@@ -40,7 +44,7 @@ public final class WebDatasetShard {
         entry(key + ".json", SampleJson.bytes(sample), mtime);
     }
 
-    /** Ends the archive (its two zero blocks) without closing the stream underneath. */
+    /** Ends the archive (its two zero blocks) and flushes it, without closing the stream underneath. */
     public void finish() throws IOException {
         tar.finish();
         tar.flush();
