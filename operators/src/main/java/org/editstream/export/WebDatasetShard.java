@@ -25,10 +25,12 @@ public final class WebDatasetShard {
     /** Tar writes 512-byte blocks; a buffer turns them into large writes to the file system underneath. */
     private static final int BUFFER_BYTES = 1 << 20;
 
+    private final BufferedOutputStream buffer;
     private final TarArchiveOutputStream tar;
 
     public WebDatasetShard(OutputStream out) {
-        this.tar = new TarArchiveOutputStream(new BufferedOutputStream(out, BUFFER_BYTES));
+        this.buffer = new BufferedOutputStream(out, BUFFER_BYTES);
+        this.tar = new TarArchiveOutputStream(buffer);
         tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
         tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
     }
@@ -47,11 +49,13 @@ public final class WebDatasetShard {
     /** Ends the archive (its two zero blocks) and flushes it, without closing the stream underneath. */
     public void finish() throws IOException {
         tar.finish();
-        tar.flush();
+        flush();
     }
 
+    /** Hands everything written so far to the stream underneath (tar's flush does not reach the buffer). */
     public void flush() throws IOException {
         tar.flush();
+        buffer.flush();
     }
 
     /** The member name's extension for an image of this format. */
