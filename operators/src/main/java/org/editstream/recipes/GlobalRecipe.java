@@ -1,17 +1,9 @@
 package org.editstream.recipes;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import org.editstream.diffusion.Noise;
-import org.editstream.diffusion.PromptToPrompt;
 import org.editstream.diffusion.StableDiffusion;
-import org.editstream.diffusion.TokenAlignment;
-import org.editstream.models.ImageTensors;
 import org.editstream.schema.Task;
 
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
@@ -54,52 +46,15 @@ public final class GlobalRecipe {
      *               parameters, then the seed of the shared initial noise
      */
     public EditPair make(String inputCaption, String outputCaption, SplittableRandom random) {
-        double cross = draw(random, CROSS);
-        double self = draw(random, SELF);
-        double blend = draw(random, BLEND);
-        double guidance = draw(random, GUIDANCE);
+        double cross = ControlledPair.draw(random, CROSS);
+        double self = ControlledPair.draw(random, SELF);
+        double blend = ControlledPair.draw(random, BLEND);
+        double guidance = ControlledPair.draw(random, GUIDANCE);
         long noiseSeed = random.nextLong() & 0xFFFFFFFFL;
-        int scale = sd.vaeScale();
-        try (NDManager m = sd.manager().newSubManager()) {
-            long[] source = sd.tokenizer().encode(inputCaption);
-            long[] target = sd.tokenizer().encode(outputCaption);
-            int lh = height / scale;
-            int lw = width / scale;
-            NDArray blank = m.ones(new Shape(1, 1, lh, lw));
-            PromptToPrompt control = new PromptToPrompt(new PromptToPrompt.Settings(PromptToPrompt.Mode.REFINE,
-                    cross, self, blend, steps, SELF_MAX_TOKENS),
-                    TokenAlignment.refine(source, target, sd.tokenizer().endId()), null, blank);
-            NDArray z = Noise.gaussian(m, new Shape(1, sd.vae().config().latentChannels(), lh, lw), noiseSeed)
-                    .toType(sd.dtype(), false);
-            NDArray cond = sd.embed(m, List.of(inputCaption, outputCaption));
-            NDArray uncond = sd.embed(m, List.of("", ""));
-            NDArray latents = sd.sample(z.concat(z, 0), cond, uncond, steps, guidance, null, control,
-                    StableDiffusion.StepListener.NONE);
-            if (latents.isNaN().any().getBoolean()) {
-                throw new IllegalStateException("the diffusion model produced NaN latents (noise seed " + noiseSeed + ")");
-            }
-            NDArray images = sd.decode(latents);
-            Map<String, String> parameters = new TreeMap<>();
-            parameters.put("mode", "REFINE");
-            parameters.put("mask", "blank");
-            parameters.put("cross_fraction", format(cross));
-            parameters.put("self_fraction", format(self));
-            parameters.put("blend_from", format(blend));
-            parameters.put("guidance", format(guidance));
-            parameters.put("steps", Integer.toString(steps));
-            parameters.put("noise_seed", Long.toString(noiseSeed));
-            parameters.put("size", width + "x" + height);
-            parameters.put("attention_edits", Integer.toString(control.editsApplied()));
-            return new EditPair(ImageTensors.toImage(images.get("0:1")), ImageTensors.toImage(images.get("1:2")), null,
-                    parameters, List.of("stable-diffusion ddim+p2p"), Map.of());
-        }
-    }
-
-    private static double draw(SplittableRandom random, double[] range) {
-        return range[0] + (range[1] - range[0]) * random.nextDouble();
-    }
-
-    private static String format(double v) {
-        return String.format(Locale.ROOT, "%.4f", v);
+        ControlledPair.Result run = ControlledPair.run(sd, steps, width, height, inputCaption, outputCaption, null,
+                new ControlledPair.Draw(guidance, cross, self, blend), noiseSeed, SELF_MAX_TOKENS);
+        Map<String, String> parameters = new TreeMap<>(run.parameters());
+        parameters.put("mask", "blank");
+        return new EditPair(run.source(), run.target(), null, parameters, List.of("stable-diffusion ddim+p2p"), Map.of());
     }
 }
