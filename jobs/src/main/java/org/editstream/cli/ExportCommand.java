@@ -45,11 +45,8 @@ public class ExportCommand implements Callable<Integer> {
     @Option(names = "--schema-registry", description = "Schema registry URL when the topic carries its wire format.")
     String schemaRegistry;
 
-    @Option(names = "--shard-samples", defaultValue = "1000", description = "WebDataset shards roll at this many samples (default: ${DEFAULT-VALUE}).")
-    int shardSamples;
-
-    @Option(names = "--shard-bytes", defaultValue = "1073741824", description = "... or at this many bytes (default: ${DEFAULT-VALUE}).")
-    long shardBytes;
+    @picocli.CommandLine.Mixin
+    ShardOptions shards = new ShardOptions();
 
     @Option(names = "--kafka-property", description = "Extra Kafka client property (repeatable).")
     Map<String, String> kafkaProperties = new LinkedHashMap<>();
@@ -67,7 +64,7 @@ public class ExportCommand implements Callable<Integer> {
         PrintWriter console = spec.commandLine().getOut();
         JobConfig config = JobConfig.builder(bootstrapServers).samplesTopic(topic).schemaRegistryUrl(schemaRegistry)
                 .kafkaProperties(Map.copyOf(kafkaProperties))
-                .export(new JobConfig.Export(null, null, new ExportSinks.ShardLimits(shardSamples, shardBytes))).build();
+                .export(new JobConfig.Export(null, null, shards.limits())).build();
         String target = JobOptions.folderUri(out);
         long upTo = TopicKeys.offsetSpan(bootstrapServers, topic, kafkaProperties);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();

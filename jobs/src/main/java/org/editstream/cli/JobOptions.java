@@ -165,11 +165,8 @@ public class JobOptions {
     @Option(names = "--export-webdataset", description = "Also write kept samples as WebDataset tar shards under this folder URI.")
     String exportWebDataset;
 
-    @Option(names = "--shard-samples", defaultValue = "1000", description = "WebDataset shards roll at this many samples (default: ${DEFAULT-VALUE}).")
-    int shardSamples;
-
-    @Option(names = "--shard-bytes", defaultValue = "1073741824", description = "... or at this many bytes (default: ${DEFAULT-VALUE}).")
-    long shardBytes;
+    @picocli.CommandLine.Mixin
+    ShardOptions shards = new ShardOptions();
 
     @Option(names = "--restart-drill-after", defaultValue = "0",
             description = "Fail the job once after this many samples per subtask, to watch recovery from a checkpoint (0: off).")
@@ -199,7 +196,7 @@ public class JobOptions {
                 .restartDrillAfter(restartDrillAfter)
                 .instructions(InstructionRouting.decide(llmSettings(), tasksOf(templateTasks)))
                 .export(new JobConfig.Export(folderUri(exportParquet), folderUri(exportWebDataset),
-                        new ExportSinks.ShardLimits(shardSamples, shardBytes)));
+                        shards.limits()));
     }
 
     /** A folder URI as Flink's file systems want it; plain paths become absolute file: URIs. */
