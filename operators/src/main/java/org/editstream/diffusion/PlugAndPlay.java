@@ -35,17 +35,25 @@ public final class PlugAndPlay {
      */
     public static Result run(StableDiffusion sd, NDArray start, NDArray empty, NDArray negative, NDArray target,
                              Settings settings, StableDiffusion.StepListener listener) {
-        int steps = settings.steps();
-        DdimScheduler scheduler = sd.scheduler();
-        long[] levels = scheduler.inverseTimesteps(steps);
+        Inversion inversion = invert(sd, start, empty, settings.steps());
+        return sample(sd, inversion.levels(), inversion.inverted(), empty, negative, target, settings, listener);
+    }
+
+    /** The latents after each inverse step, at the inverse schedule's ascending noise levels. */
+    public record Inversion(long[] levels, List<NDArray> inverted) {
+    }
+
+    /** DDIM inversion of the input's latents with the empty prompt: once per image, shared by its candidates. */
+    public static Inversion invert(StableDiffusion sd, NDArray start, NDArray empty, int steps) {
+        long[] levels = sd.scheduler().inverseTimesteps(steps);
         List<NDArray> inverted = new ArrayList<>();
         sd.invert(start, empty, steps, UNetHooks.NONE, (i, t, x) -> inverted.add(x.duplicate()));
-        return sample(sd, levels, inverted, empty, negative, target, settings, listener);
+        return new Inversion(levels, inverted);
     }
 
     /** The sampling half, from given inverted latents at the inverse schedule's levels. */
-    static Result sample(StableDiffusion sd, long[] levels, List<NDArray> inverted, NDArray empty, NDArray negative,
-                         NDArray target, Settings settings, StableDiffusion.StepListener listener) {
+    public static Result sample(StableDiffusion sd, long[] levels, List<NDArray> inverted, NDArray empty, NDArray negative,
+                                NDArray target, Settings settings, StableDiffusion.StepListener listener) {
         int steps = settings.steps();
         DdimScheduler scheduler = sd.scheduler();
         long[] timesteps = scheduler.timesteps(steps);
