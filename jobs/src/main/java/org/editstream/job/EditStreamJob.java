@@ -143,7 +143,7 @@ public final class EditStreamJob {
             DataStream<EditRequest> toGenerate = instructed
                     .filter(request -> RecipeBook.GENERATED.contains(request.getTask())).uid("route-diffusion")
                     .name("tasks a diffusion model generates");
-            generated = AsyncDataStream.unorderedWait(toGenerate, new GeneratePairs(config.tools(), config.jobVersion()),
+            generated = AsyncDataStream.unorderedWait(toGenerate, new GeneratePairs(config.tools(), config.jobVersion(), decoder, config.imageStore()),
                             GENERATION_TIMEOUT_MINUTES, TimeUnit.MINUTES, GENERATION_CAPACITY)
                     .uid("generate-diffusion").name("generate pair (diffusion)")
                     .process(new SplitOutcomes<>(EditSample.class)).uid("generated-split").name("generated samples");

@@ -9,6 +9,7 @@ import org.editstream.instruct.ScriptedChatServer;
 import org.editstream.kafka.CaptionProducer;
 import org.editstream.local.EmbeddedKafka;
 import org.editstream.recipes.RecipeBook;
+import org.editstream.recipes.StyleRecipe;
 import org.editstream.schema.CaptionEvent;
 import org.editstream.schema.EditSample;
 import org.editstream.schema.Reason;
@@ -70,6 +71,8 @@ class InstructionAgentsIT {
             String good = "{\"instruction\": \"Make the scene snowy\", \"output_caption\": \"" + caption + " in the snow\"}";
             return switch (keyword) {
                 case "fenced" -> ScriptedChatServer.reply("```json\n" + good + "\n```");
+                case "stylish" -> ScriptedChatServer.reply("{\"instruction\": \"Render the image as a watercolor painting\", "
+                        + "\"output_caption\": \"" + caption + " as a watercolor painting\"}");
                 case "flaky" -> call == 1 ? ScriptedChatServer.status(429, Map.of("Retry-After", "0")) : ScriptedChatServer.reply(good);
                 case "dropped" -> call == 1 ? new ScriptedChatServer.Drop() : ScriptedChatServer.reply(good);
                 case "missing" -> ScriptedChatServer.reply("{\"instruction\": \"Make the scene snowy\"}");
@@ -108,6 +111,9 @@ class InstructionAgentsIT {
                 for (int i = 0; i < colors; i++) {
                     producer.send(TestImages.sceneCaption("c-" + i, i));
                 }
+                // a style edit of the caption's own image (inversion + Plug-and-Play)
+                producer.send(CaptionEvent.newBuilder(TestImages.sceneCaption("llm-style", 99))
+                        .setCaption("stylish a photo of a harbour with red boats").setTaskHint("style").build());
                 producer.flush();
             }
 
@@ -115,11 +121,11 @@ class InstructionAgentsIT {
             EditStreamJob.build(env, config, EditStreamJob.enabledTasks(config));
             env.executeAsync("editstream-agents").getJobExecutionResult().get(10, TimeUnit.MINUTES);
 
-            JobOutputs outputs = JobOutputs.read(config, CASES.size() + colors);
+            JobOutputs outputs = JobOutputs.read(config, CASES.size() + colors + 1);
             Map<String, Integer> seen = outputs.timesSeen();
             Map<String, EditSample> samples = outputs.samples();
             Map<String, Rejection> rejections = outputs.rejections();
-            assertThat(seen).hasSize(CASES.size() + colors);
+            assertThat(seen).hasSize(CASES.size() + colors + 1);
             assertThat(seen.values()).allMatch(count -> count == 1);
 
             CASES.forEach((keyword, reason) -> {
@@ -138,6 +144,11 @@ class InstructionAgentsIT {
                     assertThat(r.getStage().name()).isEqualTo("INSTRUCT");
                 }
             });
+            EditSample styled = samples.get("llm-style");
+            assertThat(styled).as("style sample; rejected: " + rejections.get("llm-style")).isNotNull();
+            assertThat(styled.getTask()).isEqualTo(Task.STYLE);
+            assertThat(styled.getGeneration().getRecipe()).isEqualTo(StyleRecipe.NAME);
+            assertThat(styled.getGeneration().getParameters()).containsEntry("input", "given").containsKey("attention_fraction");
             for (int i = 0; i < colors; i++) {
                 EditSample s = samples.get("c-" + i);
                 if (s != null) {

@@ -3,9 +3,11 @@ package org.editstream.flink;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
+import org.editstream.imaging.ImageDecoder;
+import org.editstream.imaging.ImageRefs;
+import org.editstream.imaging.ImageStore;
 import org.editstream.models.Batcher;
 import org.editstream.recipes.GenerationHost;
-import org.editstream.recipes.GlobalRecipe;
 import org.editstream.recipes.RecipeBook;
 import org.editstream.recipes.SampleMaker;
 import org.editstream.rejections.Refusal;
@@ -15,6 +17,7 @@ import org.editstream.schema.EditSample;
 import org.editstream.schema.Reason;
 import org.editstream.schema.Stage;
 
+import java.awt.image.BufferedImage;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 
@@ -29,17 +32,23 @@ public class GeneratePairs extends RichAsyncFunction<EditRequest, Outcome<EditSa
 
     private final RecipeBook.Tools tools;
     private final String jobVersion;
+    private final ImageDecoder decoder;
+    private final ImageStoreSettings storeSettings;
+    private transient ImageStore store;
     private transient GenerationHost host;
     private transient StageMetrics metrics;
 
-    public GeneratePairs(RecipeBook.Tools tools, String jobVersion) {
+    public GeneratePairs(RecipeBook.Tools tools, String jobVersion, ImageDecoder decoder, ImageStoreSettings storeSettings) {
         this.tools = tools;
         this.jobVersion = jobVersion;
+        this.decoder = decoder;
+        this.storeSettings = storeSettings;
     }
 
     @Override
     public void open(OpenContext context) {
-        host = GenerationHost.forFolder(tools.diffusionFolder(), tools.diffusionSteps());
+        store = storeSettings.open();
+        host = GenerationHost.forFolder(tools.diffusionFolder(), tools.diffusionSteps(), tools.clipFolder());
         metrics = new StageMetrics(getRuntimeContext().getMetricGroup(), "generate");
         metrics.group().gauge("queueDepth", () -> host.stats().queued());
         metrics.group().gauge("meanBatchSize", () -> host.stats().meanBatchSize());
@@ -50,14 +59,26 @@ public class GeneratePairs extends RichAsyncFunction<EditRequest, Outcome<EditSa
         long start = System.nanoTime();
         var caption = request.getCaption();
         var instruction = request.getInstruction();
+        BufferedImage image;
+        try {
+            // the caption's own image, inline or from the store, for the recipes that use a given image (style)
+            image = null;
+            if (caption.getImage() != null) {
+                byte[] bytes = ImageRefs.inlineBytes(caption.getImage());
+                image = decoder.decode(bytes != null ? bytes : store.read(caption.getImage().getUri()));
+            }
+        } catch (Refusal refusal) {
+            result.complete(List.of(reject(request, refusal.reason(), refusal.detail())));
+            return;
+        }
         host.make(new GenerationHost.Job(request.getTask(), caption.getCaption(),
-                        instruction == null ? null : instruction.getOutputCaption(), request.getSeed()))
+                        instruction == null ? null : instruction.getOutputCaption(), image, request.getSeed()))
                 .whenComplete((pair, error) -> {
                     try {
                         if (error != null) {
                             throw error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
                         }
-                        result.complete(List.of(Outcome.of(SampleMaker.assemble(request, GlobalRecipe.NAME, pair, jobVersion))));
+                        result.complete(List.of(Outcome.of(SampleMaker.assemble(request, GenerationHost.recipeName(request.getTask()), pair, jobVersion))));
                         metrics.recordOut(request.getTask());
                         metrics.secondsPerRecord(System.nanoTime() - start);
                     } catch (Refusal refusal) {

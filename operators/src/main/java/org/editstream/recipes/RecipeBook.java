@@ -21,9 +21,9 @@ import java.util.Set;
  */
 public final class RecipeBook implements AutoCloseable {
     /** Tasks whose pairs a diffusion model generates (the generation operator, not this book, runs them). */
-    public static final Set<Task> GENERATED = EnumSet.of(Task.GLOBAL);
+    public static final Set<Task> GENERATED = EnumSet.of(Task.GLOBAL, Task.STYLE);
     /** Tasks that have a recipe class in this build. */
-    public static final Set<Task> TASKS_WITH_RECIPE = EnumSet.of(Task.COLOR, Task.SKETCH, Task.TEXT, Task.GLOBAL);
+    public static final Set<Task> TASKS_WITH_RECIPE = EnumSet.of(Task.COLOR, Task.SKETCH, Task.TEXT, Task.GLOBAL, Task.STYLE);
 
     private final Map<Task, Recipe> recipes;
     private final TesseractTextRecognizer ocr;
