@@ -54,6 +54,19 @@ public final class Images {
         return copy;
     }
 
+    /** The image at exactly this size (bicubic), as TYPE_3BYTE_BGR; the image itself when it already is. */
+    public static BufferedImage resized(BufferedImage image, int width, int height) {
+        if (image.getWidth() == width && image.getHeight() == height && image.getType() == BufferedImage.TYPE_3BYTE_BGR) {
+            return image;
+        }
+        BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
+        java.awt.Graphics2D g = out.createGraphics();
+        g.setRenderingHint(java.awt.RenderingHints.KEY_INTERPOLATION, java.awt.RenderingHints.VALUE_INTERPOLATION_BICUBIC);
+        g.drawImage(image, 0, 0, width, height, null);
+        g.dispose();
+        return out;
+    }
+
     /** The backing bytes of a TYPE_3BYTE_BGR or TYPE_BYTE_GRAY image (not a copy). */
     public static byte[] bytes(BufferedImage image) {
         return ((DataBufferByte) image.getRaster().getDataBuffer()).getData();

@@ -4,10 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import org.editstream.diffusion.PlugAndPlay;
 import org.editstream.diffusion.StableDiffusion;
+import org.editstream.imaging.Images;
 import org.editstream.models.ImageTensors;
 
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,7 +53,7 @@ public final class StyleRecipe {
         long noiseSeed = random.nextLong() & 0xFFFFFFFFL;
         BufferedImage input = given == null
                 ? sd.textToImage(inputCaption, "", steps, INPUT_GUIDANCE, noiseSeed, width, height, StableDiffusion.StepListener.NONE)
-                : scaled(given);
+                : Images.resized(given, width, height);
         List<EditPair> made = new ArrayList<>();
         try (NDManager m = sd.manager().newSubManager()) {
             NDArray start = sd.encode(ImageTensors.fromImage(m, input).toType(sd.dtype(), false));
@@ -85,17 +84,5 @@ public final class StyleRecipe {
             }
         }
         return made.get(candidates == 1 ? 0 : chooser.best(made, outputCaption));
-    }
-
-    private BufferedImage scaled(BufferedImage image) {
-        if (image.getWidth() == width && image.getHeight() == height) {
-            return image;
-        }
-        BufferedImage out = new BufferedImage(width, height, BufferedImage.TYPE_3BYTE_BGR);
-        Graphics2D g = out.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BICUBIC);
-        g.drawImage(image, 0, 0, width, height, null);
-        g.dispose();
-        return out;
     }
 }
