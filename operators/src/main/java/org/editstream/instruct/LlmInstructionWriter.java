@@ -33,8 +33,13 @@ public final class LlmInstructionWriter {
 
     /** An instruction and what writing it cost (summed over the agent's calls). */
     public record Written(Instruction instruction, int promptTokens, int completionTokens, long latencyNanos, int calls) {
-        Written plus(ChatReply reply) {
-            return new Written(instruction, promptTokens + reply.promptTokens(), completionTokens + reply.completionTokens(),
+        static Written of(Instruction instruction, ChatReply reply) {
+            return new Written(instruction, reply.promptTokens(), reply.completionTokens(), reply.latencyNanos(), 1);
+        }
+
+        /** This one with a revised instruction and one more call's costs. */
+        Written then(Instruction revised, ChatReply reply) {
+            return new Written(revised, promptTokens + reply.promptTokens(), completionTokens + reply.completionTokens(),
                     latencyNanos + reply.latencyNanos(), calls + 1);
         }
     }
@@ -57,7 +62,7 @@ public final class LlmInstructionWriter {
                 throw new CompletionException(refusal);
             }
             Map<String, String> intent = new TreeMap<>();
-            Written written = new Written(instruction(answer, intent), 0, 0, 0, 0).plus(reply);
+            Written written = Written.of(instruction(answer, intent), reply);
             CompletableFuture<Written> result = CompletableFuture.completedFuture(written);
             if (Replies.ORIGINAL_IN_CAPTION.contains(task)) {
                 result = result.thenCompose(w -> ground(w, answer.originalObject(), GROUND_ORIGINAL, intent, llmSeed));
@@ -77,9 +82,7 @@ public final class LlmInstructionWriter {
                 return ObjectNames.strip(name);
             });
             intent.put(key, stripped);
-            Instruction updated = Instruction.newBuilder(written.instruction()).setIntent(new TreeMap<>(intent)).build();
-            return new Written(updated, written.promptTokens(), written.completionTokens(), written.latencyNanos(),
-                    written.calls()).plus(reply);
+            return written.then(Instruction.newBuilder(written.instruction()).setIntent(new TreeMap<>(intent)).build(), reply);
         });
     }
 
