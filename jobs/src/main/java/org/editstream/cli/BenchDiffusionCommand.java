@@ -18,7 +18,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 @Command(name = "diffusion", mixinStandardHelpOptions = true,
@@ -29,15 +28,8 @@ class BenchDiffusionCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--tiny", defaultValue = "../shared/fixtures/sd-tiny", description = "Tiny pipeline folder (default: ${DEFAULT-VALUE}).")
-    Path tiny;
-
-    @Option(names = "--sd15-config", defaultValue = "../shared/fixtures/manifests/sd15-unet.json",
-            description = "SD 1.5 UNet config: a config.json, or a manifest with a \"config\" member (default: ${DEFAULT-VALUE}).")
-    Path sd15Config;
-
-    @Option(names = "--skip-sd15", description = "Leave out the SD-1.5-size UNet (needs about 4 GB of memory).")
-    boolean skipSd15;
+    @Mixin
+    DiffusionBenchModels models = new DiffusionBenchModels();
 
     @Option(names = "--runs", defaultValue = "10", description = "Timed runs of the tiny rows (the SD-1.5 row takes a third, at least 2; default: ${DEFAULT-VALUE}).")
     int runs;
@@ -53,7 +45,7 @@ class BenchDiffusionCommand implements Callable<Integer> {
                 Runtime.getRuntime().availableProcessors(), System.getProperty("ai.djl.pytorch.num_threads", "default"),
                 Engine.getDjlVersion(), Engine.getInstance().getEngineName(), Engine.getInstance().getVersion());
         out.flush();
-        try (StableDiffusion sd = StableDiffusion.load(tiny, dev, DataType.FLOAT32)) {
+        try (StableDiffusion sd = StableDiffusion.load(models.tiny, dev, DataType.FLOAT32)) {
             NDManager m = sd.manager();
             NDArray sample = m.randomNormal(new Shape(2, sd.unet().config().inChannels(), 32, 32));
             NDArray context = m.randomNormal(new Shape(2, 77, sd.unet().config().contextDim()));
@@ -66,8 +58,8 @@ class BenchDiffusionCommand implements Callable<Integer> {
             out.printf("sd-tiny text-to-image, 10 guided steps, 64x64: %6.3f s    (%.1f steps/s)%n", s, 10 / s);
             out.flush();
         }
-        if (!skipSd15) {
-            UNetConfig config = BenchSupport.config(sd15Config, UNetConfig.class, "--sd15-config");
+        if (!models.skipSd15) {
+            UNetConfig config = models.sd15();
             try (NDManager m = NDManager.newBaseManager(dev)) {
                 long loadStart = System.nanoTime();
                 UNet unet = new UNet(WeightSet.random(m, DataType.FLOAT32).root(), config);

@@ -19,7 +19,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
@@ -34,15 +33,8 @@ class BenchPairCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--tiny", defaultValue = "../shared/fixtures/sd-tiny", description = "Tiny pipeline folder (default: ${DEFAULT-VALUE}).")
-    Path tiny;
-
-    @Option(names = "--sd15-config", defaultValue = "../shared/fixtures/manifests/sd15-unet.json",
-            description = "SD 1.5 UNet config: a config.json, or a manifest with a \"config\" member (default: ${DEFAULT-VALUE}).")
-    Path sd15Config;
-
-    @Option(names = "--skip-sd15", description = "Leave out the SD-1.5-size UNet (needs about 4 GB of memory and minutes).")
-    boolean skipSd15;
+    @Mixin
+    DiffusionBenchModels models = new DiffusionBenchModels();
 
     @Option(names = "--runs", defaultValue = "5", description = "Timed pairs on the tiny pipeline (default: ${DEFAULT-VALUE}).")
     int runs;
@@ -55,7 +47,7 @@ class BenchPairCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Device dev = device.device();
         out.printf("device %s, %d cores%n", dev, Runtime.getRuntime().availableProcessors());
-        try (StableDiffusion sd = StableDiffusion.load(tiny, dev, DataType.FLOAT32)) {
+        try (StableDiffusion sd = StableDiffusion.load(models.tiny, dev, DataType.FLOAT32)) {
             GlobalRecipe recipe = new GlobalRecipe(sd, STEPS, 64, 64);
             SplittableRandom random = new SplittableRandom(1);
             double s = BenchSupport.median(runs, 2, () -> recipe.make("a photo of a red dog on the grass",
@@ -63,8 +55,8 @@ class BenchPairCommand implements Callable<Integer> {
             out.printf("sd-tiny attention-controlled pair, %d steps, 64x64:   %7.3f s%n", STEPS, s);
             out.flush();
         }
-        if (!skipSd15) {
-            UNetConfig config = BenchSupport.config(sd15Config, UNetConfig.class, "--sd15-config");
+        if (!models.skipSd15) {
+            UNetConfig config = models.sd15();
             try (NDManager m = NDManager.newBaseManager(dev)) {
                 UNet unet = new UNet(WeightSet.random(m, DataType.FLOAT32).root(), config);
                 int tokens = 77;

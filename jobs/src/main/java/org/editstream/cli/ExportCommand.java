@@ -1,10 +1,9 @@
 package org.editstream.cli;
 
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.editstream.local.ConsoleProgress;
 import org.editstream.export.ShardVerifier;
 import org.editstream.flink.ExportSinks;
 import org.editstream.job.ExportJob;
@@ -71,9 +70,7 @@ public class ExportCommand implements Callable<Integer> {
         ExportJob.build(env, config, f, target);
         JobClient job = env.executeAsync("editstream-export");
         long exported = 0;
-        try (ProgressBar bar = new ProgressBarBuilder().setTaskName("samples").setInitialMax(upTo)
-                .setStyle(ProgressBarStyle.ASCII).setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.out))
-                .build()) {
+        try (ProgressBar bar = ConsoleProgress.bar("samples", upTo)) {
             var done = job.getJobExecutionResult();
             while (!done.isDone()) {
                 exported = accumulated(job, exported);

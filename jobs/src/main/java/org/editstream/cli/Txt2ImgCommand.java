@@ -1,8 +1,7 @@
 package org.editstream.cli;
 
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
+import org.editstream.local.ConsoleProgress;
 import org.editstream.diffusion.StableDiffusion;
 import org.editstream.models.Devices;
 import picocli.CommandLine.Command;
@@ -63,9 +62,7 @@ public class Txt2ImgCommand implements Callable<Integer> {
                     (System.nanoTime() - started) / 1e9, wh[0], wh[1], steps, guidance, seed);
             console.flush();
             BufferedImage image;
-            try (ProgressBar bar = new ProgressBarBuilder().setTaskName("steps").setInitialMax(steps)
-                    .setStyle(ProgressBarStyle.ASCII).setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.out))
-                    .build()) {
+            try (ProgressBar bar = ConsoleProgress.bar("steps", steps)) {
                 image = sd.textToImage(prompt, negative, steps, guidance, seed, wh[0], wh[1], (i, t, x) -> bar.stepTo(i + 1));
             }
             Path parent = out.toAbsolutePath().getParent();

@@ -1,8 +1,6 @@
 package org.editstream.local;
 
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -85,9 +83,7 @@ public final class LocalStack {
             try {
                 try (OutputConsumer consumer = new OutputConsumer(local.bootstrapServers(), local.samplesTopic(),
                         local.rejectionsTopic(), maxMessage, local.kafkaProperties(), local.schemaRegistry());
-                     ProgressBar bar = new ProgressBarBuilder().setTaskName("samples").setInitialMax(follow ? -1 : expected.size())
-                             .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).setConsumer(
-                                     new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.out)).build()) {
+                     ProgressBar bar = ConsoleProgress.bar("samples", follow ? -1 : expected.size())) {
                     int[] counts = new int[2];
                     while (!Thread.currentThread().isInterrupted()) {
                         try {

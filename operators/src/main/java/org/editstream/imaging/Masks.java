@@ -152,6 +152,16 @@ public final class Masks {
         return (double) set / p.length;
     }
 
+    /** The mask's values in [0, 1], row-major (what the diffusion code blends with). */
+    public static float[] values(BufferedImage mask) {
+        byte[] bytes = Images.bytes(Images.toGrey(mask));
+        float[] out = new float[bytes.length];
+        for (int i = 0; i < bytes.length; i++) {
+            out[i] = (bytes[i] & 0xFF) / 255f;
+        }
+        return out;
+    }
+
     /** The mask as a three-channel image (white on black), the form samples carry. */
     public static BufferedImage toImage(BufferedImage mask) {
         return Images.toBgr(mask);

@@ -53,10 +53,22 @@ public final class ChatClient {
     private final String apiKey;
     private final AsyncLimiter limiter;
     private final CircuitBreaker breaker;
+    private final Delays delays;
     private volatile boolean sendJsonFormat;
 
+    /** Where a retry waits: a delayed executor in production; tests record the waits instead of sleeping. */
+    @FunctionalInterface
+    interface Delays {
+        Executor after(long millis);
+    }
+
     public ChatClient(LlmSettings settings) {
+        this(settings, millis -> CompletableFuture.delayedExecutor(millis, TimeUnit.MILLISECONDS));
+    }
+
+    ChatClient(LlmSettings settings, Delays delays) {
         this.settings = settings;
+        this.delays = delays;
         this.apiKey = settings.resolveApiKey();
         this.http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
@@ -154,8 +166,7 @@ public final class ChatClient {
         long waitMillis = serverWait != null
                 ? Math.min(serverWait.toMillis(), settings.backoffMax().toMillis())
                 : backoffMillis(attempt);
-        Executor later = CompletableFuture.delayedExecutor(waitMillis, TimeUnit.MILLISECONDS);
-        return CompletableFuture.supplyAsync(() -> null, later)
+        return CompletableFuture.supplyAsync(() -> null, delays.after(waitMillis))
                 .thenCompose(ignored -> attempt(messages, seed, attempt + 1, start));
     }
 

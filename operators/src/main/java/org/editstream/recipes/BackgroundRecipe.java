@@ -64,7 +64,7 @@ public final class BackgroundRecipe {
         ObjectGrounder.Grounding grounding = grounder.ground(input, subject).orElseThrow(() -> new Refusal(
                 Reason.RECIPE_FAILED, "the grounder found no '" + subject + "' in the input image"));
         BufferedImage mask = Masks.of(Masks.Kind.BACKGROUND, grounding.segmentation(), grounding.box());
-        float[] soft = RegionRecipe.values(mask);
+        float[] soft = Masks.values(mask);
         List<EditPair> made = new ArrayList<>();
         try (NDManager m = inpainter.manager().newSubManager()) {
             NDArray pixels = ImageTensors.fromImage(m, input).toType(inpainter.dtype(), false);

@@ -1,7 +1,6 @@
 package org.editstream.recipes;
 
 import org.editstream.diffusion.StableDiffusion;
-import org.editstream.imaging.Images;
 import org.editstream.imaging.Masks;
 import org.editstream.perception.ClipScores;
 import org.editstream.perception.ObjectGrounder;
@@ -106,7 +105,7 @@ public final class RegionRecipe {
             Masks.Kind kind = KINDS.get(c % KINDS.size());
             BufferedImage mask = Masks.of(kind, grounding.segmentation(), grounding.box());
             ControlledPair.Draw draw = ControlledPair.Draw.from(random, GUIDANCE, CROSS, SELF, BLEND).withGuidance(guidance);
-            ControlledPair.Result run = ControlledPair.run(sd, steps, width, height, source, target, values(mask), draw,
+            ControlledPair.Result run = ControlledPair.run(sd, steps, width, height, source, target, Masks.values(mask), draw,
                     noiseSeed, GlobalRecipe.SELF_MAX_TOKENS);
             Map<String, String> parameters = new TreeMap<>(run.parameters());
             parameters.put("mask", kind.name());
@@ -117,15 +116,5 @@ public final class RegionRecipe {
                     List.of("stable-diffusion ddim+p2p", grounder.id()), Map.of()));
         }
         return made.get(candidates == 1 ? 0 : chooser.best(made, outputCaption));
-    }
-
-    /** A single-channel mask as [0, 1] values, row-major. */
-    static float[] values(BufferedImage mask) {
-        byte[] bytes = Images.bytes(Images.toGrey(mask));
-        float[] out = new float[bytes.length];
-        for (int i = 0; i < bytes.length; i++) {
-            out[i] = (bytes[i] & 0xFF) / 255f;
-        }
-        return out;
     }
 }

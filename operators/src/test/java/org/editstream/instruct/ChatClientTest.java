@@ -81,13 +81,30 @@ class ChatClientTest {
     @Test
     void honoursRetryAfterOn429() throws Exception {
         try (ScriptedChatServer server = new ScriptedChatServer(r -> r.number() == 1
-                ? status(429, Map.of("Retry-After", "1")) : reply("ok"))) {
-            long start = System.nanoTime();
-            ChatReply answer = get(new ChatClient(settings(server)).complete(HELLO, 1));
-            long waited = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                ? status(429, Map.of("Retry-After", "3")) : reply("ok"))) {
+            List<Long> waits = new ArrayList<>();
+            ChatClient client = new ChatClient(settings(server), millis -> {
+                waits.add(millis);
+                return Runnable::run;
+            });
+            ChatReply answer = get(client.complete(HELLO, 1));
             assertThat(answer.attempts()).isEqualTo(2);
-            // the backoff alone would be at most 10 ms: the second attempt waited for the server's second
-            assertThat(waited).isGreaterThanOrEqualTo(950);
+            // the backoff alone would be at most 10 ms: the retry waited the server's three seconds
+            assertThat(waits).containsExactly(3000L);
+        }
+    }
+
+    @Test
+    void capsRetryAfterAtTheBackoffMaximum() throws Exception {
+        try (ScriptedChatServer server = new ScriptedChatServer(r -> r.number() == 1
+                ? status(503, Map.of("Retry-After", "3600")) : reply("ok"))) {
+            List<Long> waits = new ArrayList<>();
+            ChatClient client = new ChatClient(settings(server), millis -> {
+                waits.add(millis);
+                return Runnable::run;
+            });
+            assertThat(get(client.complete(HELLO, 1)).content()).isEqualTo("ok");
+            assertThat(waits).containsExactly(5000L);
         }
     }
 
