@@ -30,6 +30,14 @@ class ChatClientTest {
                 .withRetries(3, Duration.ofMillis(10), Duration.ofSeconds(5));
     }
 
+    /** A client whose retries record how long they would wait, and go on at once. */
+    private static ChatClient recordingWaits(ScriptedChatServer server, List<Long> waits) {
+        return new ChatClient(settings(server), millis -> {
+            waits.add(millis);
+            return Runnable::run;
+        });
+    }
+
     private static ChatReply get(CompletableFuture<ChatReply> future) throws Exception {
         return future.get(30, TimeUnit.SECONDS);
     }
@@ -83,10 +91,7 @@ class ChatClientTest {
         try (ScriptedChatServer server = new ScriptedChatServer(r -> r.number() == 1
                 ? status(429, Map.of("Retry-After", "3")) : reply("ok"))) {
             List<Long> waits = new ArrayList<>();
-            ChatClient client = new ChatClient(settings(server), millis -> {
-                waits.add(millis);
-                return Runnable::run;
-            });
+            ChatClient client = recordingWaits(server, waits);
             ChatReply answer = get(client.complete(HELLO, 1));
             assertThat(answer.attempts()).isEqualTo(2);
             // the backoff alone would be at most 10 ms: the retry waited the server's three seconds
@@ -99,10 +104,7 @@ class ChatClientTest {
         try (ScriptedChatServer server = new ScriptedChatServer(r -> r.number() == 1
                 ? status(503, Map.of("Retry-After", "3600")) : reply("ok"))) {
             List<Long> waits = new ArrayList<>();
-            ChatClient client = new ChatClient(settings(server), millis -> {
-                waits.add(millis);
-                return Runnable::run;
-            });
+            ChatClient client = recordingWaits(server, waits);
             assertThat(get(client.complete(HELLO, 1)).content()).isEqualTo("ok");
             assertThat(waits).containsExactly(5000L);
         }
