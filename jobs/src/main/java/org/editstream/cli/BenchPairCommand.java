@@ -19,6 +19,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
@@ -26,9 +28,11 @@ import java.util.concurrent.Callable;
         description = {"Seconds per attention-controlled pair at 10 steps: the whole global recipe on the tiny pipeline",
                 "(64x64), and on an SD-1.5-size UNet with random weights the pair's UNet work (10 steps of the",
                 "[uncond_S, uncond_T, cond_S, cond_T] batch under Prompt-to-Prompt control, 32x32 latents), without",
-                "text encoding and VAE decoding. Medians after warm-up; nothing is asserted."})
+                "text encoding and VAE decoding; and tiny pairs batched four to a UNet pass, as the job batches",
+                "requests. Medians after warm-up; nothing is asserted."})
 class BenchPairCommand implements Callable<Integer> {
     private static final int STEPS = 10;
+    private static final int BATCH = 4;
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -50,9 +54,16 @@ class BenchPairCommand implements Callable<Integer> {
         try (StableDiffusion sd = StableDiffusion.load(models.tiny, dev, DataType.FLOAT32)) {
             GlobalRecipe recipe = new GlobalRecipe(sd, STEPS, 64, 64);
             SplittableRandom random = new SplittableRandom(1);
-            double s = BenchSupport.median(runs, 2, () -> recipe.make("a photo of a red dog on the grass",
-                    "a photo of a red dog on the grass at night", random.split()));
+            double s = BenchSupport.median(runs, 2, () -> recipe.makeAll(List.of(new GlobalRecipe.Edit(
+                    "a photo of a red dog on the grass", "a photo of a red dog on the grass at night", random.split())), 1));
             out.printf("sd-tiny attention-controlled pair, %d steps, 64x64:   %7.3f s%n", STEPS, s);
+            List<GlobalRecipe.Edit> batch = new ArrayList<>();
+            for (int i = 0; i < BATCH; i++) {
+                batch.add(new GlobalRecipe.Edit("a photo of a red dog on the grass number " + i,
+                        "a photo of a red dog on the grass at night number " + i, random.split()));
+            }
+            double b = BenchSupport.median(runs, 1, () -> recipe.makeAll(batch, BATCH));
+            out.printf("sd-tiny pairs batched %d to a UNet pass:             %7.3f s per pair%n", BATCH, b / BATCH);
             out.flush();
         }
         if (!models.skipSd15) {

@@ -65,8 +65,19 @@ public class JobOptions {
             description = "Weights of the tasks, e.g. color=2,sketch=1,text=1, or 'uniform' (default: ${DEFAULT-VALUE}). Disabled tasks are never assigned.")
     String taskMix;
 
-    @Option(names = "--models", description = "Folder of model folders: diffusion/ (a Stable Diffusion pipeline in the diffusers layout) enables the global task.")
+    @Option(names = "--models", description = "Folder of model folders: diffusion/ (a Stable Diffusion pipeline in the diffusers layout) "
+            + "enables global and style (and with --grounder the region tasks); inpainting/ (an inpainting pipeline, or just its unet/) "
+            + "with --grounder and clip/ enables background; clip/ enables the CLIP filters and best-of-N.")
     Path models;
+
+    @Option(names = "--grounder", description = "Class of the object grounder the region and background tasks ground objects with "
+            + "(an org.editstream.perception.ObjectGrounder on the class path, given the --models folder).")
+    String grounder;
+
+    @Option(names = "--generation-batch", defaultValue = "1",
+            description = "Attention-controlled pairs per UNet pass, and requests per generation batch (default: ${DEFAULT-VALUE}; "
+                    + "raise it on a GPU, lower it if batches split for memory).")
+    int generationBatch;
 
     @Option(names = "--diffusion-steps", defaultValue = "30", description = "DDIM steps of generated pairs (default: ${DEFAULT-VALUE}).")
     int diffusionSteps;
@@ -187,7 +198,8 @@ public class JobOptions {
                 .parallelism(parallelism).checkpointInterval(checkpointInterval).checkpointDirectory(checkpointDir)
                 .taskMix(TaskMix.parse(taskMix))
                 .tools(new RecipeBook.Tools(tessdata == null ? null : tessdata.toAbsolutePath().toString(),
-                        models == null ? null : models.toAbsolutePath().toString(), diffusionSteps))
+                        models == null ? null : models.toAbsolutePath().toString(), diffusionSteps, grounder,
+                        generationBatch))
                 .captionLimits(new CaptionLimits(maxCaptionChars))
                 .imageLimits(limits)
                 .imageStore(new ImageStoreSettings(policy, maxImageBytes, imageStore, Duration.ofSeconds(10)))

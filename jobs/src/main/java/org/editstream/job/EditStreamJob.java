@@ -60,7 +60,7 @@ import java.util.concurrent.TimeUnit;
 public final class EditStreamJob {
     /** A generated pair may wait behind others on its device; past this it is rejected, not lost. */
     static final long GENERATION_TIMEOUT_MINUTES = 30;
-    /** Requests in flight per generation operator instance (the device's queue holds them). */
+    /** Requests in flight per generation operator instance (the device's queue holds them), at least two batches. */
     static final int GENERATION_CAPACITY = 8;
     /** Scoring waits behind other samples on the model host; past this the sample is rejected, not lost. */
     static final long SCORING_TIMEOUT_MINUTES = 10;
@@ -92,6 +92,11 @@ public final class EditStreamJob {
                 + String.join(", ", routing.byLlm().stream().map(TaskCatalogue::nameOf).toList()) + "; templates for the rest");
         lines.add(config.tools().clipFolder() == null ? "CLIP filters off: needs " + Capability.CLIP.description()
                 : "CLIP filters on: " + config.tools().clipFolder());
+        if (enabled.enabled().stream().anyMatch(RecipeBook.GENERATED::contains)) {
+            RecipeBook.Tools tools = config.tools();
+            lines.add("Generation: " + tools.diffusionSteps() + " DDIM steps, " + tools.generationBatch()
+                    + " pair(s) per UNet pass" + (tools.grounder() == null ? "" : ", objects grounded by " + tools.grounder()));
+        }
         lines.add("Task check: all-MiniLM-L6-v2 task predictor, relabel or reject at a lead of " + config.filters().minTaskLead());
         return lines;
     }
@@ -144,7 +149,8 @@ public final class EditStreamJob {
                     .filter(request -> RecipeBook.GENERATED.contains(request.getTask())).uid("route-diffusion")
                     .name("tasks a diffusion model generates");
             generated = AsyncDataStream.unorderedWait(toGenerate, new GeneratePairs(config.tools(), config.jobVersion(), decoder, config.imageStore()),
-                            GENERATION_TIMEOUT_MINUTES, TimeUnit.MINUTES, GENERATION_CAPACITY)
+                            GENERATION_TIMEOUT_MINUTES, TimeUnit.MINUTES,
+                            Math.max(GENERATION_CAPACITY, 2 * config.tools().generationBatch()))
                     .uid("generate-diffusion").name("generate pair (diffusion)")
                     .process(new SplitOutcomes<>(EditSample.class)).uid("generated-split").name("generated samples");
         }

@@ -93,6 +93,10 @@ public final class PromptToPrompt implements UNetHooks {
         return manager.create(out, new Shape(1, 1, latentHeight, latentWidth));
     }
 
+    public Settings settings() {
+        return settings;
+    }
+
     /** How many layer-steps were edited so far (the spec's {@code attention_edits_applied}). */
     public int editsApplied() {
         return edits;

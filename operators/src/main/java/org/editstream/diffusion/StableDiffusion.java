@@ -140,8 +140,31 @@ public final class StableDiffusion implements AutoCloseable {
      */
     public NDArray sample(NDArray latents, NDArray cond, NDArray uncond, int steps, double guidance, NDArray extra,
                           UNetHooks hooks, StepListener listener) {
-        boolean guided = guidance > 1;
-        NDArray context = guided ? uncond.concat(cond, 0) : cond;
+        float[] perRow = new float[Math.toIntExact(latents.getShape().get(0))];
+        java.util.Arrays.fill(perRow, (float) guidance);
+        return sample(latents, cond, uncond, steps, perRow, extra, hooks, listener);
+    }
+
+    /**
+     * As {@link #sample(NDArray, NDArray, NDArray, int, double, NDArray, UNetHooks, StepListener)} with a guidance
+     * scale per latent row, so requests with different scales share one batch. Guidance applies when any scale
+     * exceeds 1; a row with scale 1 then gets its conditional prediction, as it would unguided.
+     */
+    public NDArray sample(NDArray latents, NDArray cond, NDArray uncond, int steps, float[] guidance, NDArray extra,
+                          UNetHooks hooks, StepListener listener) {
+        if (guidance.length != latents.getShape().get(0)) {
+            throw new IllegalArgumentException(guidance.length + " guidance scales for " + latents.getShape().get(0)
+                    + " latent rows");
+        }
+        boolean guided = false;
+        boolean uniform = true;
+        for (float g : guidance) {
+            guided |= g > 1;
+            uniform &= g == guidance[0];
+        }
+        boolean cfg = guided;
+        boolean same = uniform;
+        NDArray context = cfg ? uncond.concat(cond, 0) : cond;
         long[] timesteps = scheduler.timesteps(steps);
         NDArray x = latents;
         for (int i = 0; i < steps; i++) {
@@ -153,17 +176,19 @@ public final class StableDiffusion implements AutoCloseable {
                 inputs.add(extra);
             }
             NDArray next = Scoped.apply(in -> {
-                NDArray model = guided ? in[0].concat(in[0], 0) : in[0];
+                NDArray model = cfg ? in[0].concat(in[0], 0) : in[0];
                 if (in.length > 2) {
-                    model = model.concat(guided ? in[2].concat(in[2], 0) : in[2], 1);
+                    model = model.concat(cfg ? in[2].concat(in[2], 0) : in[2], 1);
                 }
                 NDArray time = in[0].getManager().full(new Shape(model.getShape().get(0)), (float) t);
                 NDArray out = unet.forward(model, time, in[1], hooks);
-                if (guided) {
+                if (cfg) {
                     long half = out.getShape().get(0) / 2;
                     NDArray u = out.get("0:" + half);
                     NDArray c = out.get(half + ":");
-                    out = u.add(c.sub(u).mul((float) guidance));
+                    NDArray scale = same ? null : out.getManager().create(guidance, new Shape(half, 1, 1, 1))
+                            .toType(out.getDataType(), false);
+                    out = u.add(same ? c.sub(u).mul(guidance[0]) : c.sub(u).mul(scale));
                 }
                 return hooks.endStep(index, scheduler.step(out, t, in[0], steps));
             }, inputs.toArray(NDArray[]::new));

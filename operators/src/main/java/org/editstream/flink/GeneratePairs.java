@@ -6,6 +6,7 @@ import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 import org.editstream.imaging.ImageDecoder;
 import org.editstream.imaging.ImageRefs;
 import org.editstream.imaging.ImageStore;
+import org.editstream.instruct.LlmInstructionWriter;
 import org.editstream.models.Batcher;
 import org.editstream.recipes.GenerationHost;
 import org.editstream.recipes.RecipeBook;
@@ -16,6 +17,7 @@ import org.editstream.schema.EditRequest;
 import org.editstream.schema.EditSample;
 import org.editstream.schema.Reason;
 import org.editstream.schema.Stage;
+import org.editstream.schema.Task;
 
 import java.awt.image.BufferedImage;
 import java.util.List;
@@ -48,10 +50,15 @@ public class GeneratePairs extends RichAsyncFunction<EditRequest, Outcome<EditSa
     @Override
     public void open(OpenContext context) {
         store = storeSettings.open();
-        host = GenerationHost.forFolder(tools.diffusionFolder(), tools.diffusionSteps(), tools.clipFolder());
+        host = GenerationHost.of(tools.generation());
         metrics = new StageMetrics(getRuntimeContext().getMetricGroup(), "generate");
+        // the host is shared by this JVM's slots: these gauges are per TaskManager, the same in each of its subtasks
         metrics.group().gauge("queueDepth", () -> host.stats().queued());
         metrics.group().gauge("meanBatchSize", () -> host.stats().meanBatchSize());
+        metrics.group().gauge("batchesSplitForMemory", () -> host.stats().splits());
+        metrics.group().gauge("deviceBusySeconds", () -> host.stats().busyNanos() / 1e9);
+        metrics.group().gauge("deviceSecondsPerSample", () -> host.stats().busySecondsPerRequest());
+        metrics.group().gauge("cpuSecondsPerSample", () -> host.stats().cpuSecondsPerRequest());
     }
 
     @Override
@@ -61,7 +68,7 @@ public class GeneratePairs extends RichAsyncFunction<EditRequest, Outcome<EditSa
         var instruction = request.getInstruction();
         BufferedImage image;
         try {
-            // the caption's own image, inline or from the store, for the recipes that use a given image (style)
+            // the caption's own image, inline or from the store, for the recipes that use a given image (style, background)
             image = null;
             if (caption.getImage() != null) {
                 byte[] bytes = ImageRefs.inlineBytes(caption.getImage());
@@ -72,7 +79,8 @@ public class GeneratePairs extends RichAsyncFunction<EditRequest, Outcome<EditSa
             return;
         }
         host.make(new GenerationHost.Job(request.getTask(), caption.getCaption(),
-                        instruction == null ? null : instruction.getOutputCaption(), image, request.getSeed()))
+                        instruction == null ? null : instruction.getOutputCaption(), groundName(request), image,
+                        request.getSeed()))
                 .whenComplete((pair, error) -> {
                     try {
                         if (error != null) {
@@ -89,6 +97,23 @@ public class GeneratePairs extends RichAsyncFunction<EditRequest, Outcome<EditSa
                         result.complete(List.of(reject(request, Reason.MODEL_FAILURE, String.valueOf(failure))));
                     }
                 });
+    }
+
+    /**
+     * The object the recipe grounds: the added object for add, else the original one; the agent's stripped name
+     * when it gave one.
+     */
+    static String groundName(EditRequest request) {
+        var instruction = request.getInstruction();
+        if (instruction == null) {
+            return null;
+        }
+        boolean add = request.getTask() == Task.ADD;
+        String stripped = instruction.getIntent().get(add ? LlmInstructionWriter.GROUND_EDITED : LlmInstructionWriter.GROUND_ORIGINAL);
+        if (stripped != null) {
+            return stripped;
+        }
+        return add ? instruction.getEditedObject() : instruction.getOriginalObject();
     }
 
     @Override

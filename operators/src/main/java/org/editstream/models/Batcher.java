@@ -1,5 +1,6 @@
 package org.editstream.models;
 
+import java.lang.management.ManagementFactory;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -36,10 +37,25 @@ public final class Batcher<Q, R> implements AutoCloseable {
         }
     }
 
-    /** Counters for metrics: batches run, requests run, batches split for memory, requests waiting now. */
-    public record Stats(long batches, long requests, long splits, int queued) {
+    /**
+     * Counters for metrics: batches run, requests run, batches split for memory, requests waiting now, the
+     * worker's wall time running batches (the device's busy time: the worker owns the device and reads every
+     * result back before it moves on), and the process's CPU time over those runs (every thread of the process,
+     * the native engine's included, so an upper bound when other work runs beside it).
+     */
+    public record Stats(long batches, long requests, long splits, int queued, long busyNanos, long cpuNanos) {
         public double meanBatchSize() {
             return batches == 0 ? 0 : (double) requests / batches;
+        }
+
+        /** Busy seconds per request run. */
+        public double busySecondsPerRequest() {
+            return requests == 0 ? 0 : busyNanos / 1e9 / requests;
+        }
+
+        /** Process CPU seconds per request run. */
+        public double cpuSecondsPerRequest() {
+            return requests == 0 ? 0 : cpuNanos / 1e9 / requests;
         }
     }
 
@@ -57,6 +73,8 @@ public final class Batcher<Q, R> implements AutoCloseable {
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong splits = new AtomicLong();
+    private final AtomicLong busyNanos = new AtomicLong();
+    private final AtomicLong cpuNanos = new AtomicLong();
     private boolean closed;
 
     public Batcher(String name, int maxBatch, java.time.Duration maxWait, Function<Q, Object> key, BatchFunction<Q, R> function) {
@@ -91,7 +109,7 @@ public final class Batcher<Q, R> implements AutoCloseable {
     public Stats stats() {
         lock.lock();
         try {
-            return new Stats(batches.get(), requests.get(), splits.get(), queue.size());
+            return new Stats(batches.get(), requests.get(), splits.get(), queue.size(), busyNanos.get(), cpuNanos.get());
         } finally {
             lock.unlock();
         }
@@ -144,27 +162,34 @@ public final class Batcher<Q, R> implements AutoCloseable {
     }
 
     private void run(List<Pending<Q, R>> batch) {
-        List<R> results;
+        List<R> results = null;
+        Throwable failure = null;
+        long started = System.nanoTime();
+        long cpuStarted = processCpuNanos();
         try {
             results = function.run(batch.stream().map(Pending::request).toList());
-            batches.incrementAndGet();
-            requests.addAndGet(batch.size());
         } catch (Throwable e) {
-            if (outOfMemory(e)) {
-                if (batch.size() > 1) {
-                    splits.incrementAndGet();
-                    int half = batch.size() / 2;
-                    run(batch.subList(0, half));
-                    run(batch.subList(half, batch.size()));
-                } else {
-                    batch.get(0).future().completeExceptionally(new OutOfDeviceMemory(
-                            "a single request does not fit in device memory: " + e.getMessage(), e));
-                }
-                return;
+            failure = e;
+        }
+        busyNanos.addAndGet(System.nanoTime() - started);
+        cpuNanos.addAndGet(Math.max(0, processCpuNanos() - cpuStarted));
+        if (failure != null) {
+            if (outOfMemory(failure) && batch.size() > 1) {
+                splits.incrementAndGet();
+                int half = batch.size() / 2;
+                run(batch.subList(0, half));
+                run(batch.subList(half, batch.size()));
+            } else if (outOfMemory(failure)) {
+                batch.get(0).future().completeExceptionally(new OutOfDeviceMemory(
+                        "a single request does not fit in device memory: " + failure.getMessage(), failure));
+            } else {
+                Throwable e = failure;
+                batch.forEach(p -> p.future().completeExceptionally(e));
             }
-            batch.forEach(p -> p.future().completeExceptionally(e));
             return;
         }
+        batches.incrementAndGet();
+        requests.addAndGet(batch.size());
         if (results == null || results.size() != batch.size()) {
             IllegalStateException wrong = new IllegalStateException("batch of " + batch.size() + " returned "
                     + (results == null ? "no" : results.size()) + " results");
@@ -176,8 +201,13 @@ public final class Batcher<Q, R> implements AutoCloseable {
         }
     }
 
+    private static long processCpuNanos() {
+        return ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime() : 0;
+    }
+
     /** Device out-of-memory as the engines report it (CUDA's message through DJL, or the JVM's own). */
-    static boolean outOfMemory(Throwable e) {
+    public static boolean outOfMemory(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof OutOfMemoryError) {
                 return true;

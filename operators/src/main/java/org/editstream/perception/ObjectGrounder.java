@@ -2,12 +2,14 @@ package org.editstream.perception;
 
 import java.awt.Rectangle;
 import java.awt.image.BufferedImage;
+import java.lang.reflect.InvocationTargetException;
+import java.nio.file.Path;
 import java.util.Optional;
 
 /**
  * Finds a named object in an image: its box and its segmentation, as a grounding model (Grounding DINO) and a
- * segmentation model (SAM) give them. The region recipes take their masks through this port; the perception
- * issue brings the models behind it.
+ * segmentation model (SAM) give them. The region and background recipes take their masks through this port;
+ * a deployment names its implementation by class ({@link #load}).
  */
 public interface ObjectGrounder {
     /**
@@ -23,4 +25,34 @@ public interface ObjectGrounder {
 
     /** Model ids for the samples' records. */
     String id();
+
+    /**
+     * The grounder a deployment names by class: a public class implementing this interface, with a public
+     * constructor taking the models folder ({@code Path}, possibly null) or none.
+     */
+    static ObjectGrounder load(String className, Path models) {
+        Class<?> type;
+        try {
+            type = Class.forName(className, true, Thread.currentThread().getContextClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw new IllegalArgumentException("grounder class " + className + " is not on the class path", e);
+        }
+        if (!ObjectGrounder.class.isAssignableFrom(type)) {
+            throw new IllegalArgumentException("grounder class " + className + " does not implement " + ObjectGrounder.class.getName());
+        }
+        try {
+            try {
+                return (ObjectGrounder) type.getConstructor(Path.class).newInstance(models);
+            } catch (NoSuchMethodException e) {
+                return (ObjectGrounder) type.getConstructor().newInstance();
+            }
+        } catch (NoSuchMethodException e) {
+            throw new IllegalArgumentException("grounder class " + className
+                    + " has neither a public (Path models) nor a public no-argument constructor", e);
+        } catch (InvocationTargetException e) {
+            throw new IllegalStateException("grounder " + className + " failed to start: " + e.getCause(), e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalArgumentException("grounder class " + className + " cannot be instantiated: " + e, e);
+        }
+    }
 }

@@ -1,7 +1,10 @@
 package org.editstream.recipes;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.editstream.diffusion.Noise;
 import org.editstream.diffusion.StableDiffusion;
@@ -40,9 +43,11 @@ public final class BackgroundRecipe {
     private final int width;
     private final int height;
     private final int candidates;
+    private final int perPass;
 
+    /** @param perPass candidates per UNet batch */
     public BackgroundRecipe(StableDiffusion inpainter, ObjectGrounder grounder, RegionRecipe.Chooser chooser, int steps,
-                            int width, int height, int candidates) {
+                            int width, int height, int candidates, int perPass) {
         if (!inpainter.inpainting()) {
             throw new IllegalArgumentException("the background recipe needs an inpainting UNet (9 input channels)");
         }
@@ -56,11 +61,24 @@ public final class BackgroundRecipe {
         this.width = width;
         this.height = height;
         this.candidates = candidates;
+        this.perPass = perPass;
     }
 
-    /** @param subject the main subject that stays (the agent's stripped original object) */
-    public EditPair make(BufferedImage image, String outputCaption, String subject, SplittableRandom random) throws Refusal {
-        BufferedImage input = Images.resized(image, width, height);
+    /**
+     * @param given   the caption's image, or null to generate the input from the input caption with
+     *                {@code generator} (a text-to-image pipeline)
+     * @param subject the main subject that stays (the agent's stripped original object)
+     */
+    public EditPair make(BufferedImage given, StableDiffusion generator, String inputCaption, String outputCaption,
+                         String subject, SplittableRandom random) throws Refusal {
+        long inputSeed = random.nextLong() & 0xFFFFFFFFL;
+        if (given == null && generator == null) {
+            throw new Refusal(Reason.NO_INPUT_IMAGE, "the caption has no image and no text-to-image model is configured");
+        }
+        BufferedImage input = given == null
+                ? generator.textToImage(inputCaption, "", steps, StyleRecipe.INPUT_GUIDANCE, inputSeed, width, height,
+                StableDiffusion.StepListener.NONE)
+                : Images.resized(given, width, height);
         ObjectGrounder.Grounding grounding = grounder.ground(input, subject).orElseThrow(() -> new Refusal(
                 Reason.RECIPE_FAILED, "the grounder found no '" + subject + "' in the input image"));
         BufferedImage mask = Masks.of(Masks.Kind.BACKGROUND, grounding.segmentation(), grounding.box());
@@ -73,31 +91,53 @@ public final class BackgroundRecipe {
             NDArray cond = inpainter.embed(m, List.of(outputCaption));
             NDArray uncond = inpainter.embed(m, List.of(""));
             int scale = inpainter.vaeScale();
+            Shape noiseShape = new Shape(1, inpainter.vae().config().latentChannels(), height / scale, width / scale);
+            double[] guidance = new double[candidates];
+            long[] noiseSeeds = new long[candidates];
             for (int c = 0; c < candidates; c++) {
-                double guidance = ControlledPair.draw(random, GUIDANCE);
-                long noiseSeed = random.nextLong() & 0xFFFFFFFFL;
-                NDArray noise = Noise.gaussian(m, new Shape(1, inpainter.vae().config().latentChannels(), height / scale,
-                        width / scale), noiseSeed).toType(inpainter.dtype(), false);
-                NDArray latents = inpainter.sample(noise, cond, uncond, steps, guidance, extra, UNetHooks.NONE,
-                        StableDiffusion.StepListener.NONE);
-                if (latents.isNaN().any().getBoolean()) {
-                    throw new IllegalStateException("the inpainting model produced NaN latents (noise seed " + noiseSeed + ")");
+                guidance[c] = ControlledPair.draw(random, GUIDANCE);
+                noiseSeeds[c] = random.nextLong() & 0xFFFFFFFFL;
+            }
+            String failure = null;
+            // candidates share the mask, the masked image and the caption: up to perPass of them run as one batch
+            for (int from = 0; from < candidates; from += perPass) {
+                int n = Math.min(perPass, candidates - from);
+                NDList noise = new NDList(n);
+                float[] scales = new float[n];
+                for (int i = 0; i < n; i++) {
+                    noise.add(Noise.gaussian(m, noiseShape, noiseSeeds[from + i]).toType(inpainter.dtype(), false));
+                    scales[i] = (float) guidance[from + i];
                 }
+                NDArray latents = inpainter.sample(NDArrays.concat(noise, 0), cond.repeat(0, n), uncond.repeat(0, n),
+                        steps, scales, extra.repeat(0, n), UNetHooks.NONE, StableDiffusion.StepListener.NONE);
+                boolean[] nan = latents.isNaN().toType(DataType.INT32, false).sum(new int[] {1, 2, 3}).gt(0)
+                        .toBooleanArray();
                 // x' = x + m (repainted - x): the subject, where m is 0, keeps the input's exact pixels
-                NDArray decoded = inpainter.decode(latents);
-                NDArray blended = pixels.add(repaint.mul(decoded.sub(pixels)));
-                Map<String, String> parameters = new TreeMap<>();
-                parameters.put("guidance", ControlledPair.format(guidance));
-                parameters.put("noise_seed", Long.toString(noiseSeed));
-                parameters.put("steps", Integer.toString(steps));
-                parameters.put("mask", Masks.Kind.BACKGROUND.name());
-                parameters.put("grounded", subject);
-                parameters.put("candidate", Integer.toString(c));
-                parameters.put("candidates", Integer.toString(candidates));
-                made.add(new EditPair(input, ImageTensors.toImage(blended), mask, parameters,
-                        List.of("stable-diffusion-inpainting ddim", grounder.id()), Map.of()));
+                NDArray blended = pixels.add(repaint.mul(inpainter.decode(latents).sub(pixels)));
+                for (int i = 0; i < n; i++) {
+                    int c = from + i;
+                    if (nan[i]) {
+                        failure = "the inpainting model produced NaN latents (noise seed " + noiseSeeds[c] + ")";
+                        continue;
+                    }
+                    Map<String, String> parameters = new TreeMap<>();
+                    parameters.put("guidance", ControlledPair.format(guidance[c]));
+                    parameters.put("noise_seed", Long.toString(noiseSeeds[c]));
+                    parameters.put("steps", Integer.toString(steps));
+                    parameters.put("mask", Masks.Kind.BACKGROUND.name());
+                    parameters.put("grounded", subject);
+                    parameters.put("input", given == null ? "generated" : "given");
+                    parameters.put("size", width + "x" + height);
+                    parameters.put("candidate", Integer.toString(c));
+                    parameters.put("candidates", Integer.toString(candidates));
+                    made.add(new EditPair(input, ImageTensors.toImage(blended.get(i + ":" + (i + 1))), mask, parameters,
+                            List.of("stable-diffusion-inpainting ddim", grounder.id()), Map.of()));
+                }
+            }
+            if (made.isEmpty()) {
+                throw new Refusal(Reason.MODEL_FAILURE, "every candidate failed: " + failure);
             }
         }
-        return made.get(candidates == 1 ? 0 : chooser.best(made, outputCaption));
+        return made.get(made.size() == 1 ? 0 : chooser.best(made, outputCaption));
     }
 }

@@ -7,88 +7,183 @@ import org.editstream.models.Batcher;
 import org.editstream.models.Devices;
 import org.editstream.models.clip.ClipModel;
 import org.editstream.perception.ClipScores;
+import org.editstream.perception.ObjectGrounder;
 import org.editstream.rejections.Refusal;
 import org.editstream.schema.Reason;
 import org.editstream.schema.Task;
 import org.editstream.tasks.Seeds;
 
 import java.awt.image.BufferedImage;
+import java.io.Serializable;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The diffusion-backed recipes of one pipeline folder, loaded once per JVM and shared by every operator
- * instance in it: requests queue in a {@link Batcher} whose one worker owns the device. A pair under attention
- * control is already a batch of four UNet rows, so requests run one at a time (batch size 1); the batcher
- * still gives the device a single owner, splits nothing and reports queue depth.
+ * The diffusion-backed recipes of one deployment, loaded once per JVM and shared by every operator instance in
+ * it: requests queue in a {@link Batcher} whose one worker owns the device. Global requests (one pair each) are
+ * batched across requests, {@link Settings#batch()} pairs to a UNet pass; region and background requests batch
+ * their own candidates the same way; style requests (an inversion each) run one after another.
  */
 public final class GenerationHost {
-    private record Key(Path folder, int steps, Path clip) {
+    /**
+     * What the host loads and how it batches.
+     *
+     * @param diffusion  text-to-image pipeline folder
+     * @param inpainting inpainting pipeline folder, or one holding only {@code unet/} (then the text encoder and VAE
+     *                   are the text-to-image pipeline's), or null
+     * @param clip       CLIP folder for best-of-N among candidates, or null (one candidate then)
+     * @param grounder   the {@link ObjectGrounder} class the region and background recipes ground with, or null
+     * @param models     the folder the grounder is handed (its models' parent), or null
+     * @param batch      pairs per UNet pass, and requests per batch
+     * @param maxWait    how long a batch waits to fill after its oldest request arrived
+     */
+    public record Settings(Path diffusion, Path inpainting, Path clip, String grounder, Path models, int steps, int batch,
+                           Duration maxWait) implements Serializable {
+        public Settings {
+            if (batch < 1) {
+                throw new IllegalArgumentException("the generation batch must be at least 1, got " + batch);
+            }
+            if (steps < 1) {
+                throw new IllegalArgumentException("diffusion steps must be positive, got " + steps);
+            }
+        }
+
+        /** Whether {@code folder} can serve as {@link #inpainting()}. */
+        public static boolean isInpaintingFolder(Path folder) {
+            return folder != null && (Files.isRegularFile(folder.resolve("model_index.json"))
+                    || Files.isRegularFile(folder.resolve("unet").resolve("config.json")));
+        }
     }
 
     /**
-     * One pair to make: task, captions, the caption's own image (null when it has none), the seed all its draws
-     * derive from.
+     * One pair to make: task, captions, the name of the object to ground (region and background tasks; null
+     * otherwise), the caption's own image (null when it has none), the seed all its draws derive from.
      */
-    public record Job(Task task, String inputCaption, String outputCaption, BufferedImage image, long seed) {
+    public record Job(Task task, String inputCaption, String outputCaption, String groundName, BufferedImage image,
+                      long seed) {
     }
 
-    private static final Map<Key, GenerationHost> HOSTS = new ConcurrentHashMap<>();
+    private static final Map<Settings, GenerationHost> HOSTS = new ConcurrentHashMap<>();
 
+    private final Settings settings;
+    private final StableDiffusion sd;
     private final GlobalRecipe global;
     private final StyleRecipe style;
-    private final Batcher<Job, EditPair> batcher;
+    private final RegionRecipe region;
+    private final BackgroundRecipe background;
+    private final Batcher<Job, Made> batcher;
 
-    private GenerationHost(StableDiffusion sd, int steps, ClipModel clip) {
+    private GenerationHost(Settings settings) {
+        this.settings = settings;
+        this.sd = SharedPipelines.get(settings.diffusion(), Devices.named("auto"), DataType.FLOAT32);
         int side = sd.unet().config().sampleSize() * sd.vaeScale();
+        int steps = settings.steps();
+        ClipModel clip = settings.clip() == null ? null : ClipModel.load(settings.clip(), Devices.named("auto"), DataType.FLOAT32);
+        // best of Emu Edit's candidates by CLIP; without a CLIP model there is nothing to choose by, so one candidate
+        RegionRecipe.Chooser chooser = clip == null ? (candidates, caption) -> 0 : RegionRecipe.Chooser.byClip(new ClipScores(clip));
         this.global = new GlobalRecipe(sd, steps, side, side);
-        // best of Emu Edit's 10 style candidates by CLIP; without a CLIP model there is nothing to choose by
-        this.style = clip == null ? new StyleRecipe(sd, (c, caption) -> 0, steps, side, side, 1)
-                : new StyleRecipe(sd, RegionRecipe.Chooser.byClip(new ClipScores(clip)), steps, side, side, StyleRecipe.CANDIDATES);
-        this.batcher = new Batcher<>("diffusion", 1, Duration.ZERO, Job::task, jobs -> jobs.stream().map(this::run).toList());
+        this.style = new StyleRecipe(sd, chooser, steps, side, side, clip == null ? 1 : StyleRecipe.CANDIDATES);
+        ObjectGrounder grounder = settings.grounder() == null ? null : ObjectGrounder.load(settings.grounder(), settings.models());
+        this.region = grounder == null ? null : new RegionRecipe(sd, grounder, chooser, steps, side, side,
+                clip == null ? 1 : RegionRecipe.CANDIDATES, settings.batch());
+        StableDiffusion inpainter = grounder == null || !Settings.isInpaintingFolder(settings.inpainting()) ? null
+                : inpainter(settings);
+        this.background = inpainter == null ? null : new BackgroundRecipe(inpainter, grounder, chooser, steps,
+                inpainter.unet().config().sampleSize() * inpainter.vaeScale(),
+                inpainter.unet().config().sampleSize() * inpainter.vaeScale(),
+                clip == null ? 1 : BackgroundRecipe.CANDIDATES, settings.batch());
+        // global requests of one host share model, steps and size: they batch by task
+        this.batcher = new Batcher<>("diffusion", settings.batch(), settings.maxWait(), Job::task, this::run);
     }
 
-    /**
-     * The host of a pipeline folder (loaded on first use, on a GPU when DJL finds one).
-     *
-     * @param clip a CLIP model folder for best-of-N among candidates, or null
-     */
-    public static GenerationHost forFolder(Path diffusion, int steps, Path clip) {
-        Key key = new Key(diffusion.toAbsolutePath().normalize(), steps, clip == null ? null : clip.toAbsolutePath().normalize());
-        return HOSTS.computeIfAbsent(key, k -> new GenerationHost(
-                SharedPipelines.get(k.folder(), Devices.named("auto"), DataType.FLOAT32), steps,
-                k.clip() == null ? null : ClipModel.load(k.clip(), Devices.named("auto"), DataType.FLOAT32)));
+    private static StableDiffusion inpainter(Settings settings) {
+        Path folder = settings.inpainting();
+        Path pipeline = Files.isRegularFile(folder.resolve("model_index.json")) ? folder : settings.diffusion();
+        return SharedPipelines.get(pipeline, folder.resolve("unet"), Devices.named("auto"), DataType.FLOAT32);
+    }
+
+    /** The host of these settings (loaded on first use, on a GPU when DJL finds one). */
+    public static GenerationHost of(Settings settings) {
+        return HOSTS.computeIfAbsent(settings, GenerationHost::new);
     }
 
     /** The recipe name a task's samples record. */
     public static String recipeName(Task task) {
-        return task == Task.STYLE ? StyleRecipe.NAME : GlobalRecipe.NAME;
+        if (RegionRecipe.TASKS.contains(task)) {
+            return RegionRecipe.NAME;
+        }
+        return switch (task) {
+            case STYLE -> StyleRecipe.NAME;
+            case BACKGROUND -> BackgroundRecipe.NAME;
+            default -> GlobalRecipe.NAME;
+        };
     }
 
     /** The pair of one request, made on the host's worker; fails with a {@link Refusal} when it cannot be. */
     public CompletableFuture<EditPair> make(Job job) {
-        if (job.task() != Task.GLOBAL && job.task() != Task.STYLE) {
-            return CompletableFuture.failedFuture(new Refusal(Reason.TASK_DISABLED,
-                    "no generated recipe for task " + job.task().name().toLowerCase()));
+        String task = job.task().name().toLowerCase();
+        boolean known = job.task() == Task.GLOBAL || job.task() == Task.STYLE
+                || RegionRecipe.TASKS.contains(job.task()) && region != null
+                || job.task() == Task.BACKGROUND && background != null;
+        if (!known) {
+            return CompletableFuture.failedFuture(new Refusal(Reason.TASK_DISABLED, "no generated recipe for task " + task
+                    + " with the models configured"));
         }
         if (job.outputCaption() == null || job.outputCaption().isBlank()) {
             return CompletableFuture.failedFuture(new Refusal(Reason.RECIPE_FAILED,
-                    "a " + job.task().name().toLowerCase() + " edit needs the output caption, and the instruction has none"));
+                    "a " + task + " edit needs the output caption, and the instruction has none"));
         }
-        return batcher.submit(job);
+        return batcher.submit(job).thenCompose(made -> made.refusal() == null ? CompletableFuture.completedFuture(made.pair())
+                : CompletableFuture.failedFuture(made.refusal()));
     }
 
     public Batcher.Stats stats() {
         return batcher.stats();
     }
 
-    private EditPair run(Job job) {
-        if (job.task() == Task.STYLE) {
-            return style.make(job.image(), job.inputCaption(), job.outputCaption(), Seeds.random(job.seed(), "recipe"));
+    public Settings settings() {
+        return settings;
+    }
+
+    /**
+     * One batch of same-task requests. Global pairs share UNet passes, and a failure of the batch as a whole
+     * (out of memory: the batcher then splits it) fails them together; other tasks run one request at a time,
+     * each ending on its own.
+     */
+    private List<Made> run(List<Job> jobs) {
+        if (jobs.get(0).task() == Task.GLOBAL) {
+            List<GlobalRecipe.Edit> edits = jobs.stream().map(job -> new GlobalRecipe.Edit(job.inputCaption(),
+                    job.outputCaption(), Seeds.random(job.seed(), "recipe"))).toList();
+            return global.makeAll(edits, settings.batch());
         }
-        return global.make(job.inputCaption(), job.outputCaption(), Seeds.random(job.seed(), "recipe"));
+        List<Made> made = new ArrayList<>(jobs.size());
+        for (Job job : jobs) {
+            made.add(runOne(job));
+        }
+        return made;
+    }
+
+    private Made runOne(Job job) {
+        try {
+            var random = Seeds.random(job.seed(), "recipe");
+            EditPair pair = switch (job.task()) {
+                case STYLE -> style.make(job.image(), job.inputCaption(), job.outputCaption(), random);
+                case BACKGROUND -> background.make(job.image(), sd, job.inputCaption(), job.outputCaption(),
+                        job.groundName(), random);
+                default -> region.make(job.task(), job.inputCaption(), job.outputCaption(), job.groundName(), random);
+            };
+            return Made.of(pair);
+        } catch (Refusal refusal) {
+            return Made.failed(refusal);
+        } catch (RuntimeException e) {
+            Reason reason = Batcher.outOfMemory(e) ? Reason.MODEL_OUT_OF_MEMORY : Reason.MODEL_FAILURE;
+            return Made.failed(new Refusal(reason, job.task().name().toLowerCase() + " generation failed: " + e, e));
+        }
     }
 }

@@ -1,6 +1,8 @@
 package org.editstream.recipes;
 
 import org.editstream.diffusion.StableDiffusion;
+import org.editstream.rejections.Refusal;
+import org.editstream.schema.Reason;
 import org.editstream.schema.Task;
 
 import java.util.List;
@@ -41,20 +43,41 @@ public final class GlobalRecipe {
         return Task.GLOBAL;
     }
 
+    /** One request: its captions and its stream (from caption id, task and candidate index). */
+    public record Edit(String inputCaption, String outputCaption, SplittableRandom random) {
+    }
+
     /**
      * @param random this candidate's stream (from caption id, task and candidate index): it draws the
      *               parameters, then the seed of the shared initial noise
      */
-    public EditPair make(String inputCaption, String outputCaption, SplittableRandom random) {
-        double cross = ControlledPair.draw(random, CROSS);
-        double self = ControlledPair.draw(random, SELF);
-        double blend = ControlledPair.draw(random, BLEND);
-        double guidance = ControlledPair.draw(random, GUIDANCE);
-        long noiseSeed = random.nextLong() & 0xFFFFFFFFL;
-        ControlledPair.Result run = ControlledPair.run(sd, steps, width, height, inputCaption, outputCaption, null,
-                new ControlledPair.Draw(guidance, cross, self, blend), noiseSeed, SELF_MAX_TOKENS);
-        Map<String, String> parameters = new TreeMap<>(run.parameters());
-        parameters.put("mask", "blank");
-        return new EditPair(run.source(), run.target(), null, parameters, List.of("stable-diffusion ddim+p2p"), Map.of());
+    public EditPair make(String inputCaption, String outputCaption, SplittableRandom random) throws Refusal {
+        return makeAll(List.of(new Edit(inputCaption, outputCaption, random)), 1).get(0).get();
+    }
+
+    /**
+     * The pairs of several requests, up to {@code perPass} of them in one UNet batch; each is the pair
+     * {@link #make} gives it alone (up to the float rounding of a larger batch), and one that fails (NaN) fails alone.
+     */
+    public List<Made> makeAll(List<Edit> edits, int perPass) {
+        List<ControlledPair.Spec> specs = edits.stream().map(e -> {
+            double cross = ControlledPair.draw(e.random(), CROSS);
+            double self = ControlledPair.draw(e.random(), SELF);
+            double blend = ControlledPair.draw(e.random(), BLEND);
+            double guidance = ControlledPair.draw(e.random(), GUIDANCE);
+            long noiseSeed = e.random().nextLong() & 0xFFFFFFFFL;
+            return new ControlledPair.Spec(e.inputCaption(), e.outputCaption(), null,
+                    new ControlledPair.Draw(guidance, cross, self, blend), noiseSeed);
+        }).toList();
+        List<ControlledPair.Result> runs = ControlledPair.runAll(sd, steps, width, height, specs, SELF_MAX_TOKENS, perPass);
+        return runs.stream().map(run -> {
+            if (run.failure() != null) {
+                return Made.failed(new Refusal(Reason.MODEL_FAILURE, run.failure()));
+            }
+            Map<String, String> parameters = new TreeMap<>(run.parameters());
+            parameters.put("mask", "blank");
+            return Made.of(new EditPair(run.source(), run.target(), null, parameters, List.of("stable-diffusion ddim+p2p"),
+                    Map.of()));
+        }).toList();
     }
 }

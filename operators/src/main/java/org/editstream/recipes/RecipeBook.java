@@ -9,6 +9,7 @@ import org.editstream.tasks.Capability;
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.Map;
@@ -21,9 +22,11 @@ import java.util.Set;
  */
 public final class RecipeBook implements AutoCloseable {
     /** Tasks whose pairs a diffusion model generates (the generation operator, not this book, runs them). */
-    public static final Set<Task> GENERATED = EnumSet.of(Task.GLOBAL, Task.STYLE);
+    public static final Set<Task> GENERATED = EnumSet.of(Task.GLOBAL, Task.STYLE, Task.LOCAL, Task.TEXTURE, Task.REMOVE,
+            Task.ADD, Task.BACKGROUND);
     /** Tasks that have a recipe class in this build. */
-    public static final Set<Task> TASKS_WITH_RECIPE = EnumSet.of(Task.COLOR, Task.SKETCH, Task.TEXT, Task.GLOBAL, Task.STYLE);
+    public static final Set<Task> TASKS_WITH_RECIPE = EnumSet.of(Task.COLOR, Task.SKETCH, Task.TEXT, Task.GLOBAL, Task.STYLE,
+            Task.LOCAL, Task.TEXTURE, Task.REMOVE, Task.ADD, Task.BACKGROUND);
 
     private final Map<Task, Recipe> recipes;
     private final TesseractTextRecognizer ocr;
@@ -36,15 +39,38 @@ public final class RecipeBook implements AutoCloseable {
     /**
      * Where the tools and models recipes use are found.
      *
-     * @param tessdata       Tesseract's data folder, or null to search the usual places
-     * @param models         folder of model folders ({@code diffusion/}, ...), or null for none
-     * @param diffusionSteps DDIM steps of generated pairs
+     * @param tessdata        Tesseract's data folder, or null to search the usual places
+     * @param models          folder of model folders ({@code diffusion/}, {@code inpainting/}, {@code clip/}), or null
+     *                        for none
+     * @param diffusionSteps  DDIM steps of generated pairs
+     * @param grounder        the {@link org.editstream.perception.ObjectGrounder} class the region and background
+     *                        recipes ground objects with, or null for none (those tasks are disabled then)
+     * @param generationBatch pairs per UNet pass and requests per generation batch
      */
-    public record Tools(String tessdata, String models, int diffusionSteps) implements Serializable {
+    public record Tools(String tessdata, String models, int diffusionSteps, String grounder, int generationBatch)
+            implements Serializable {
+        /** How long a generation batch waits to fill after its oldest request arrived. */
+        public static final Duration GENERATION_WAIT = Duration.ofMillis(50);
+
         public Tools {
             if (diffusionSteps < 1) {
                 throw new IllegalArgumentException("diffusion steps must be positive, got " + diffusionSteps);
             }
+            if (generationBatch < 1) {
+                throw new IllegalArgumentException("the generation batch must be at least 1, got " + generationBatch);
+            }
+        }
+
+        public Tools(String tessdata, String models, int diffusionSteps) {
+            this(tessdata, models, diffusionSteps, null, 1);
+        }
+
+        /** What the generation host of these tools loads (the diffusion folder must exist). */
+        public GenerationHost.Settings generation() {
+            Path inpainting = models == null ? null : Path.of(models, "inpainting");
+            return new GenerationHost.Settings(diffusionFolder(), GenerationHost.Settings.isInpaintingFolder(inpainting)
+                    ? inpainting : null, clipFolder(), grounder, models == null ? null : Path.of(models), diffusionSteps,
+                    generationBatch, GENERATION_WAIT);
         }
 
         public Path tessdataPath() {
@@ -63,7 +89,7 @@ public final class RecipeBook implements AutoCloseable {
         }
 
         public static Tools defaults() {
-            return new Tools(null, null, 30);
+            return new Tools(null, null, 30, null, 1);
         }
     }
 
@@ -81,6 +107,14 @@ public final class RecipeBook implements AutoCloseable {
         }
         if (tools.clipFolder() != null) {
             found.add(Capability.CLIP);
+        }
+        if (tools.models() != null && GenerationHost.Settings.isInpaintingFolder(Path.of(tools.models(), "inpainting"))) {
+            found.add(Capability.INPAINTING);
+        }
+        if (tools.grounder() != null) {
+            // a grounder gives the object's box and its segmentation
+            found.add(Capability.GROUNDING);
+            found.add(Capability.SEGMENTATION);
         }
         return found;
     }

@@ -60,9 +60,11 @@ public final class RegionRecipe {
     private final int width;
     private final int height;
     private final int candidates;
+    private final int perPass;
 
+    /** @param perPass candidates per UNet batch (four rows each) */
     public RegionRecipe(StableDiffusion sd, ObjectGrounder grounder, Chooser chooser, int steps, int width, int height,
-                        int candidates) {
+                        int candidates, int perPass) {
         if (candidates < 1) {
             throw new IllegalArgumentException("a region edit needs at least one candidate, got " + candidates);
         }
@@ -73,6 +75,7 @@ public final class RegionRecipe {
         this.width = width;
         this.height = height;
         this.candidates = candidates;
+        this.perPass = perPass;
     }
 
     /**
@@ -100,21 +103,38 @@ public final class RegionRecipe {
         ObjectGrounder.Grounding grounding = grounder.ground(grounded, groundName).orElseThrow(() -> new Refusal(
                 Reason.RECIPE_FAILED, "the grounder found no '" + groundName + "' in the generated image"));
 
-        List<EditPair> made = new ArrayList<>();
+        List<Masks.Kind> kinds = new ArrayList<>();
+        List<BufferedImage> masks = new ArrayList<>();
+        List<ControlledPair.Spec> specs = new ArrayList<>();
         for (int c = 0; c < candidates; c++) {
             Masks.Kind kind = KINDS.get(c % KINDS.size());
             BufferedImage mask = Masks.of(kind, grounding.segmentation(), grounding.box());
             ControlledPair.Draw draw = ControlledPair.Draw.from(random, GUIDANCE, CROSS, SELF, BLEND).withGuidance(guidance);
-            ControlledPair.Result run = ControlledPair.run(sd, steps, width, height, source, target, Masks.values(mask), draw,
-                    noiseSeed, GlobalRecipe.SELF_MAX_TOKENS);
+            kinds.add(kind);
+            masks.add(mask);
+            specs.add(new ControlledPair.Spec(source, target, Masks.values(mask), draw, noiseSeed));
+        }
+        List<ControlledPair.Result> runs = ControlledPair.runAll(sd, steps, width, height, specs,
+                GlobalRecipe.SELF_MAX_TOKENS, perPass);
+        List<EditPair> made = new ArrayList<>();
+        String failure = null;
+        for (int c = 0; c < candidates; c++) {
+            ControlledPair.Result run = runs.get(c);
+            if (run.failure() != null) {
+                failure = run.failure();
+                continue;
+            }
             Map<String, String> parameters = new TreeMap<>(run.parameters());
-            parameters.put("mask", kind.name());
+            parameters.put("mask", kinds.get(c).name());
             parameters.put("candidate", Integer.toString(c));
             parameters.put("candidates", Integer.toString(candidates));
             parameters.put("grounded", groundName);
-            made.add(new EditPair(add ? run.target() : run.source(), add ? run.source() : run.target(), mask, parameters,
-                    List.of("stable-diffusion ddim+p2p", grounder.id()), Map.of()));
+            made.add(new EditPair(add ? run.target() : run.source(), add ? run.source() : run.target(), masks.get(c),
+                    parameters, List.of("stable-diffusion ddim+p2p", grounder.id()), Map.of()));
         }
-        return made.get(candidates == 1 ? 0 : chooser.best(made, outputCaption));
+        if (made.isEmpty()) {
+            throw new Refusal(Reason.MODEL_FAILURE, "every candidate failed: " + failure);
+        }
+        return made.get(made.size() == 1 ? 0 : chooser.best(made, outputCaption));
     }
 }

@@ -3,9 +3,9 @@ package org.editstream.tasks;
 /** A model or tool that some task needs. A task is enabled only when every capability it needs is present. */
 public enum Capability {
     DIFFUSION("a text-to-image diffusion model (--models DIR/diffusion)"),
-    INPAINTING("an inpainting diffusion model (--models DIR/inpainting)"),
-    GROUNDING("a grounding model (--models DIR/grounding)"),
-    SEGMENTATION("a segmentation model (--models DIR/segmentation)"),
+    INPAINTING("an inpainting diffusion model (--models DIR/inpainting: a pipeline, or just its unet/)"),
+    GROUNDING("an object grounder (--grounder CLASS, an org.editstream.perception.ObjectGrounder)"),
+    SEGMENTATION("object segmentation (from the --grounder)"),
     CLIP("a CLIP model (--models DIR/clip)"),
     OCR("Tesseract OCR with English data (apt-get install tesseract-ocr-eng, or --tessdata DIR)"),
     FONTS("TrueType fonts for Java2D (apt-get install fonts-dejavu-core)"),

@@ -73,12 +73,14 @@ class BackgroundRecipeTest {
         BackgroundRecipe recipe = new BackgroundRecipe(inpainter, CENTRE, (candidates, caption) -> {
             candidates.forEach(c -> seeds.add(c.parameters().get("noise_seed")));
             return candidates.size() - 1;
-        }, 3, SIZE, SIZE, 2);
+        }, 3, SIZE, SIZE, 3, 2);
         BufferedImage input = photo();
-        EditPair pair = recipe.make(input, "a red ball on a beach", "ball", new SplittableRandom(4));
+        EditPair pair = recipe.make(input, null, "a red ball", "a red ball on a beach", "ball",
+                new SplittableRandom(4));
 
-        assertThat(seeds).hasSize(2).doesNotHaveDuplicates();
-        assertThat(pair.parameters()).containsEntry("candidate", "1").containsEntry("mask", "BACKGROUND");
+        assertThat(seeds).hasSize(3).doesNotHaveDuplicates();
+        assertThat(pair.parameters()).containsEntry("candidate", "2").containsEntry("mask", "BACKGROUND")
+                .containsEntry("input", "given");
         assertThat(Double.parseDouble(pair.parameters().get("guidance"))).isBetween(5.0, 10.0);
         // well inside the subject the edit is the input, pixel for pixel; the border of the image is repainted
         for (int y = 24; y < 40; y++) {

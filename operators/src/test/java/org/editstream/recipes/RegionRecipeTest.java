@@ -56,7 +56,7 @@ class RegionRecipeTest {
     void theEditStaysInsideTheMaskAndTheInputIsTheGroundedImage() throws Refusal {
         StableDiffusion sd = TinyPipeline.get();
         LeftHalf grounder = new LeftHalf();
-        RegionRecipe recipe = new RegionRecipe(sd, grounder, (c, caption) -> 0, 6, SIZE, SIZE, 1);
+        RegionRecipe recipe = new RegionRecipe(sd, grounder, (c, caption) -> 0, 6, SIZE, SIZE, 1, 1);
         EditPair pair = recipe.make(Task.LOCAL, INPUT, OUTPUT, "dog", new SplittableRandom(3));
 
         Map<String, String> p = pair.parameters();
@@ -86,7 +86,7 @@ class RegionRecipeTest {
             candidates.forEach(c -> offered.add(c.parameters().get("mask")));
             assertThat(caption).isEqualTo(OUTPUT);
             return 2;
-        }, 3, SIZE, SIZE, 3);
+        }, 3, SIZE, SIZE, 3, 2);
         EditPair pair = recipe.make(Task.TEXTURE, INPUT, OUTPUT, "dog", new SplittableRandom(5));
         assertThat(offered).containsExactly("PRECISE", "DILATED", "BOX");
         assertThat(pair.parameters()).containsEntry("candidate", "2").containsEntry("mask", "BOX").containsEntry("candidates", "3");
@@ -97,7 +97,7 @@ class RegionRecipeTest {
     void addGroundsInTheImageOfTheOutputCaptionAndPairsItAsTheEdit() throws Refusal {
         StableDiffusion sd = TinyPipeline.get();
         LeftHalf grounder = new LeftHalf();
-        RegionRecipe recipe = new RegionRecipe(sd, grounder, (c, caption) -> 0, 4, SIZE, SIZE, 1);
+        RegionRecipe recipe = new RegionRecipe(sd, grounder, (c, caption) -> 0, 4, SIZE, SIZE, 1, 1);
         EditPair pair = recipe.make(Task.ADD, "a photo of the grass", "a photo of a red ball on the grass", "red ball",
                 new SplittableRandom(9));
         assertThat(maxDifference(pair.edited(), grounder.shown.get(0), 0, SIZE)).isLessThanOrEqualTo(2);
@@ -117,7 +117,7 @@ class RegionRecipeTest {
                 return "finds nothing";
             }
         };
-        RegionRecipe recipe = new RegionRecipe(TinyPipeline.get(), none, (c, caption) -> 0, 2, SIZE, SIZE, 1);
+        RegionRecipe recipe = new RegionRecipe(TinyPipeline.get(), none, (c, caption) -> 0, 2, SIZE, SIZE, 1, 1);
         Refusal r = catchThrowableOfType(Refusal.class,
                 () -> recipe.make(Task.REMOVE, INPUT, "a photo of the grass", "dog", new SplittableRandom(1)));
         assertThat(r.reason()).isEqualTo(Reason.RECIPE_FAILED);
