@@ -2,6 +2,7 @@ package org.editstream.diffusion;
 
 import ai.djl.ndarray.NDArray;
 import org.editstream.models.Parameters;
+import org.editstream.models.Scoped;
 import org.editstream.models.nn.Activation;
 import org.editstream.models.nn.Conv2d;
 import org.editstream.models.nn.GroupNorm;
@@ -35,15 +36,20 @@ final class ResnetBlock {
 
     /** @param time the time embedding [B, T] (already through nothing: SiLU is applied here), or null */
     NDArray forward(NDArray x, NDArray time, UNetHooks hooks) {
+        // the block's intermediates are freed when it returns, so the next block reuses their memory
+        return time == null ? Scoped.apply(in -> compute(in[0], null, hooks), x)
+                : Scoped.apply(in -> compute(in[0], in[1], hooks), x, time);
+    }
+
+    private NDArray compute(NDArray x, NDArray time, UNetHooks hooks) {
         NDArray h = conv1.forward(Activation.silu(norm1.forward(x)));
         if (timeProjection != null) {
             NDArray t = timeProjection.forward(Activation.silu(time));
-            h = h.add(t.expandDims(2).expandDims(3));
+            h.addi(t.expandDims(2).expandDims(3));
         }
         h = conv2.forward(Activation.silu(norm2.forward(h)));
         h = hooks.resnetResidual(site, h);
-        NDArray skip = shortcut == null ? x : shortcut.forward(x);
-        NDArray sum = skip.add(h);
-        return outputScale == 1f ? sum : sum.div(outputScale);
+        NDArray sum = shortcut == null ? x.add(h) : shortcut.forward(x).addi(h);
+        return outputScale == 1f ? sum : sum.divi(outputScale);
     }
 }

@@ -3,6 +3,7 @@ package org.editstream.diffusion;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import org.editstream.models.Parameters;
+import org.editstream.models.Scoped;
 import org.editstream.models.nn.Activation;
 import org.editstream.models.nn.Attention;
 import org.editstream.models.nn.Conv2d;
@@ -98,13 +99,15 @@ final class Transformer2D {
         }
 
         NDArray forward(NDArray x, NDArray context, UNetHooks hooks) {
-            x = x.add(selfAttention.forward(norm1.forward(x), null, hooks));
-            x = x.add(crossAttention.forward(norm2.forward(x), context, hooks));
-            NDArray projected = geglu.forward(norm3.forward(x));
-            long half = projected.getShape().get(2) / 2;
-            NDArray value = projected.get(":, :, :" + half);
-            NDArray gate = projected.get(":, :, " + half + ":");
-            return x.add(ffOut.forward(value.mul(Activation.gelu(gate))));
+            return Scoped.apply(in -> {
+                NDArray y = in[0].add(selfAttention.forward(norm1.forward(in[0]), null, hooks));
+                y.addi(crossAttention.forward(norm2.forward(y), in[1], hooks));
+                NDArray projected = geglu.forward(norm3.forward(y));
+                long half = projected.getShape().get(2) / 2;
+                NDArray value = projected.get(":, :, :" + half);
+                NDArray gate = projected.get(":, :, " + half + ":");
+                return y.addi(ffOut.forward(Activation.gelu(gate).muli(value)));
+            }, x, context);
         }
     }
 
@@ -137,12 +140,15 @@ final class Transformer2D {
 
         /** @param context the text states for cross-attention, null for self-attention */
         NDArray forward(NDArray x, NDArray context, UNetHooks hooks) {
-            NDArray source = context == null ? x : context;
             AttentionSite site = new AttentionSite(name, place, blockIndex, attentionIndex, cross, x.getShape().get(1));
-            NDArray[] qk = hooks.queriesAndKeys(site, q.forward(x), k.forward(source));
-            NDArray attended = Attention.attend(qk[0], qk[1], v.forward(source), heads, null,
-                    probabilities -> hooks.probabilities(site, probabilities));
-            return out.forward(attended);
+            // the attention probabilities, the largest arrays of the model, are freed as soon as the layer returns
+            return Scoped.apply(in -> {
+                NDArray source = in.length == 1 ? in[0] : in[1];
+                NDArray[] qk = hooks.queriesAndKeys(site, q.forward(in[0]), k.forward(source));
+                NDArray attended = Attention.attend(qk[0], qk[1], v.forward(source), heads, null,
+                        probabilities -> hooks.probabilities(site, probabilities));
+                return out.forward(attended);
+            }, context == null ? new NDArray[] {x} : new NDArray[] {x, context});
         }
     }
 }

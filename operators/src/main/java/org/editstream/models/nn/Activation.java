@@ -9,8 +9,9 @@ public final class Activation {
     private Activation() {
     }
 
+    /** x * sigmoid(x), written into the sigmoid's fresh array (one allocation, not two). */
     public static NDArray silu(NDArray x) {
-        return x.mul(x.getNDArrayInternal().sigmoid());
+        return x.getNDArrayInternal().sigmoid().muli(x);
     }
 
     /** GELU with the exact error function, as torch's default. */
@@ -20,7 +21,7 @@ public final class Activation {
 
     /** x * sigmoid(1.702 x), the approximation CLIP was trained with. */
     public static NDArray quickGelu(NDArray x) {
-        return x.mul(x.mul(1.702f).getNDArrayInternal().sigmoid());
+        return x.mul(1.702f).getNDArrayInternal().sigmoid().muli(x);
     }
 
     /** The function a config's {@code hidden_act} / {@code act_fn} names. */

@@ -38,6 +38,7 @@ public final class Attention {
             scores = scores.add(mask);
         }
         NDArray probabilities = scores.softmax(-1);
+        scores.close(); // the largest intermediate: its memory goes back before the next one is made
         if (hook != null) {
             probabilities = hook.apply(probabilities);
         }

@@ -2,16 +2,27 @@ package org.editstream.models.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.editstream.models.Parameters;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
 /**
  * Group normalisation of NCHW (or NC...) activations with a per-channel scale and shift. DJL's PyTorch
- * engine does not expose torch's group_norm, so it is computed as torch once did: the activations seen as
- * [1, N x groups, rest] go through batch normalisation in training mode (per-"channel" mean and biased
- * variance over the rest, in one fused kernel), then the per-channel affine is applied.
+ * engine does not expose torch's group_norm, so the activations seen as [N, groups, rest] go through layer
+ * normalisation over {@code rest} (per-group mean and biased variance, one fused kernel), then the per-channel
+ * affine is applied in place.
  */
 public final class GroupNorm {
+    /** Layer norm's identity scale and shift for a length: read-only, made once per length, type and device. */
+    private record Identity(long length, DataType type, String device) {
+    }
+
+    private static final Map<Identity, NDArray[]> IDENTITIES = new ConcurrentHashMap<>();
+    private static final NDManager IDENTITY_ARRAYS = NDManager.newBaseManager();
+
     private final int groups;
     private final long channels;
     private final float eps;
@@ -34,14 +45,20 @@ public final class GroupNorm {
     /** Input [N, C, H, W]. */
     public NDArray forward(NDArray x) {
         Shape shape = x.getShape();
-        long rows = shape.get(0) * groups;
-        NDManager m = x.getManager();
-        Shape stats = new Shape(rows);
-        // the running statistics batch norm updates in training mode are scratch here, made per call
-        NDArray normed = x.getNDArrayInternal().batchNorm(x.reshape(1, rows, -1), m.zeros(stats, x.getDataType()),
-                m.ones(stats, x.getDataType()), m.ones(stats, x.getDataType()), m.zeros(stats, x.getDataType()),
-                -1, 0f, eps, true).singletonOrThrow().reshape(shape);
-        return normed.mul(weight).add(bias);
+        long rest = shape.size() / (shape.get(0) * groups);
+        NDArray[] identity = IDENTITIES.computeIfAbsent(new Identity(rest, x.getDataType(), x.getDevice().toString()),
+                k -> new NDArray[] {
+                        IDENTITY_ARRAYS.ones(new Shape(rest), k.type(), x.getDevice()),
+                        IDENTITY_ARRAYS.zeros(new Shape(rest), k.type(), x.getDevice())});
+        NDArray normed = ai.djl.nn.norm.LayerNorm.layerNorm(x.reshape(shape.get(0), groups, rest), new Shape(rest),
+                identity[0], identity[1], eps).singletonOrThrow().reshape(shape);
+        if (weight != null) {
+            normed.muli(weight);
+        }
+        if (bias != null) {
+            normed.addi(bias);
+        }
+        return normed;
     }
 
     public long channels() {
