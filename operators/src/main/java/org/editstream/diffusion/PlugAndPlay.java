@@ -123,6 +123,12 @@ public final class PlugAndPlay {
             step = index;
         }
 
+        /** Plug-and-Play injects queries and keys, never probabilities. */
+        @Override
+        public boolean readsProbabilities(AttentionSite site) {
+            return false;
+        }
+
         @Override
         public NDArray resnetResidual(String site, NDArray residual) {
             return step < featureSteps && site.equals(featureSite) ? fromRowZero(residual) : residual;

@@ -107,6 +107,13 @@ public final class PromptToPrompt implements UNetHooks {
         step = index;
     }
 
+    /** Only the layers this step edits: cross-attention for the first Nc steps, small enough self-attention for Ns. */
+    @Override
+    public boolean readsProbabilities(AttentionSite site) {
+        return site.cross() ? step < settings.crossSteps()
+                : step < settings.selfSteps() && site.queryLength() <= settings.selfMaxTokens();
+    }
+
     @Override
     public NDArray probabilities(AttentionSite site, NDArray p) {
         if (p.getShape().get(0) != 4) {

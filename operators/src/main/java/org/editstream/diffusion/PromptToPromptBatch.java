@@ -36,6 +36,11 @@ public final class PromptToPromptBatch implements UNetHooks {
     }
 
     @Override
+    public boolean readsProbabilities(AttentionSite site) {
+        return controllers.stream().anyMatch(c -> c.readsProbabilities(site));
+    }
+
+    @Override
     public NDArray probabilities(AttentionSite site, NDArray p) {
         int k = controllers.size();
         if (p.getShape().get(0) != 4L * k) {

@@ -146,7 +146,7 @@ final class Transformer2D {
                 NDArray source = in.length == 1 ? in[0] : in[1];
                 NDArray[] qk = hooks.queriesAndKeys(site, q.forward(in[0]), k.forward(source));
                 NDArray attended = Attention.attend(qk[0], qk[1], v.forward(source), heads, null,
-                        probabilities -> hooks.probabilities(site, probabilities));
+                        hooks.readsProbabilities(site) ? probabilities -> hooks.probabilities(site, probabilities) : null);
                 return out.forward(attended);
             }, context == null ? new NDArray[] {x} : new NDArray[] {x, context});
         }

@@ -10,6 +10,10 @@ import ai.djl.ndarray.NDArray;
  */
 public interface UNetHooks {
     UNetHooks NONE = new UNetHooks() {
+        @Override
+        public boolean readsProbabilities(AttentionSite site) {
+            return false;
+        }
     };
 
     /** Called by the sampling loops before each UNet call: step index (0 = noisiest) and timestep. */
@@ -24,6 +28,14 @@ public interface UNetHooks {
     /** Queries and keys [B, T, C] of the layer; return the pair to use (the same arrays to leave them). */
     default NDArray[] queriesAndKeys(AttentionSite site, NDArray queries, NDArray keys) {
         return new NDArray[] {queries, keys};
+    }
+
+    /**
+     * Whether {@link #probabilities} must see this layer's probabilities in the current step. When it need not,
+     * the layer may compute attention without materialising them all at once (see {@code Attention}).
+     */
+    default boolean readsProbabilities(AttentionSite site) {
+        return true;
     }
 
     /** Attention probabilities [B, heads, Tq, Tk]; return those to use. */
