@@ -50,7 +50,7 @@ class BenchDiffusionCommand implements Callable<Integer> {
             NDArray sample = m.randomNormal(new Shape(2, sd.unet().config().inChannels(), 32, 32));
             NDArray context = m.randomNormal(new Shape(2, 77, sd.unet().config().contextDim()));
             NDArray t = m.create(new float[] {981f, 981f});
-            double ms = BenchSupport.median(runs, 3, () -> unetOnce(sd.unet(), sample, context, t)) * 1e3;
+            double ms = BenchSupport.median(runs, 10, () -> unetOnce(sd.unet(), sample, context, t)) * 1e3;
             out.printf("sd-tiny UNet forward, batch 2, 32x32:        %8.1f ms   (%.1f steps/s)%n", ms, 1e3 / ms);
             out.flush();
             double s = BenchSupport.median(Math.max(2, runs / 3), 1, () -> sd.textToImage("a photo of a red dog on the grass", "",
