@@ -79,6 +79,15 @@ public class JobOptions {
                     + "raise it on a GPU, lower it if batches split for memory).")
     int generationBatch;
 
+    @Option(names = "--region-input", defaultValue = "generated",
+            description = "What local, texture and remove edit: 'generated' (an image made from the input caption) or 'given' "
+                    + "(the caption's own image when it has one, by DDIM inversion; the edit is blended into it through the mask) "
+                    + "(default: ${DEFAULT-VALUE}).")
+    RegionInput regionInput;
+
+    /** What the region recipes edit. */
+    enum RegionInput { generated, given }
+
     @Option(names = "--diffusion-steps", defaultValue = "30", description = "DDIM steps of generated pairs (default: ${DEFAULT-VALUE}).")
     int diffusionSteps;
 
@@ -199,7 +208,7 @@ public class JobOptions {
                 .taskMix(TaskMix.parse(taskMix))
                 .tools(new RecipeBook.Tools(tessdata == null ? null : tessdata.toAbsolutePath().toString(),
                         models == null ? null : models.toAbsolutePath().toString(), diffusionSteps, grounder,
-                        generationBatch))
+                        generationBatch, regionInput == RegionInput.given))
                 .captionLimits(new CaptionLimits(maxCaptionChars))
                 .imageLimits(limits)
                 .imageStore(new ImageStoreSettings(policy, maxImageBytes, imageStore, Duration.ofSeconds(10)))

@@ -40,7 +40,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * The region tasks (local, remove, add, texture) and background through the real job: instructions from a
  * scripted LLM, objects grounded by a grounder the deployment names by class, pairs under mask-based attention
  * control (or inpainting) on the tiny fixture models, best of the candidates by the tiny CLIP, global pairs
- * batched two to a UNet pass. Every caption leaves exactly once; an object the grounder cannot find is a
+ * batched two to a UNet pass, a local edit of the caption's own image. Every caption leaves exactly once; an object the grounder cannot find is a
  * rejection with its reason.
  */
 class RegionTasksIT {
@@ -100,7 +100,7 @@ class RegionTasksIT {
                     .groupId("region").transactionalIdPrefix("region").bounded(true).parallelism(2)
                     .checkpointInterval(Duration.ofMillis(500)).checkpointDirectory(checkpoints.toUri().toString())
                     .taskMix(TaskMix.parse("color=1"))
-                    .tools(new RecipeBook.Tools(null, models.toString(), 2, CentreGrounder.class.getName(), 2))
+                    .tools(new RecipeBook.Tools(null, models.toString(), 2, CentreGrounder.class.getName(), 2, true))
                     // the tiny models make noise: every score passes and no task is relabelled, so the test sees what is made
                     .filters(FilterSettings.defaults().withMinPixelChange(anyChange).withMinTaskLead(10).withClipMinimum(Map.of(
                             ScoreThreshold.Metric.CLIP_IMAGE, anyScore, ScoreThreshold.Metric.CLIP_DIRECTION, anyScore,
@@ -117,8 +117,8 @@ class RegionTasksIT {
                 for (Case c : CASES) {
                     CaptionEvent.Builder event = CaptionEvent.newBuilder().setId(c.id()).setCaption(c.caption())
                             .setTaskHint(c.task().name().toLowerCase());
-                    if (c.task() == Task.BACKGROUND) {
-                        // the caption's own image is the one whose background is repainted
+                    if (c.task() == Task.BACKGROUND || c.id().equals("r-local")) {
+                        // the caption's own image: the background repaints it; local edits it (--region-input given)
                         event.setImage(TestImages.sceneCaption("unused", 5).getImage());
                     }
                     producer.send(event.build());
@@ -150,6 +150,9 @@ class RegionTasksIT {
                 assertThat(s.getGeneration().getModelIds()).anyMatch(id -> id.startsWith("centre-grounder"));
                 assertThat(s.getMask()).as(c.id() + " records its mask").isNotNull();
                 assertThat(s.getScores().getClipOutput()).isNotNull();
+                // r-local came with its own image and edits it through its inversion; the others generate theirs
+                assertThat(s.getGeneration().getParameters())
+                        .containsEntry("input", c.id().equals("r-local") ? "given" : "generated");
             }
             EditSample background = samples.get("r-background");
             assertThat(background).as("background sample; rejected: " + rejections.get("r-background")).isNotNull();

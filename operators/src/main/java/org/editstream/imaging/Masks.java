@@ -162,6 +162,29 @@ public final class Masks {
         return out;
     }
 
+    /**
+     * {@code base + m (over - base)} per pixel and channel, m the mask's value in [0, 1]: where the mask is 0 the
+     * result is {@code base} exactly, where it is 1 it is {@code over}. All three are the same size.
+     */
+    public static BufferedImage blend(BufferedImage base, BufferedImage over, BufferedImage mask) {
+        int w = base.getWidth();
+        int h = base.getHeight();
+        if (over.getWidth() != w || over.getHeight() != h || mask.getWidth() != w || mask.getHeight() != h) {
+            throw new IllegalArgumentException("blend needs images of one size: " + w + "x" + h + ", "
+                    + over.getWidth() + "x" + over.getHeight() + ", mask " + mask.getWidth() + "x" + mask.getHeight());
+        }
+        float[] m = values(mask);
+        byte[] a = Images.bytes(Images.toBgr(base));
+        byte[] b = Images.bytes(Images.toBgr(over));
+        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
+        byte[] o = Images.bytes(out);
+        for (int i = 0; i < o.length; i++) {
+            int x = a[i] & 0xFF;
+            o[i] = (byte) Math.round(x + m[i / 3] * ((b[i] & 0xFF) - x));
+        }
+        return out;
+    }
+
     /** The mask as a three-channel image (white on black), the form samples carry. */
     public static BufferedImage toImage(BufferedImage mask) {
         return Images.toBgr(mask);

@@ -112,8 +112,7 @@ public final class BackgroundRecipe {
                         steps, scales, extra.repeat(0, n), UNetHooks.NONE, StableDiffusion.StepListener.NONE);
                 boolean[] nan = latents.isNaN().toType(DataType.INT32, false).sum(new int[] {1, 2, 3}).gt(0)
                         .toBooleanArray();
-                // x' = x + m (repainted - x): the subject, where m is 0, keeps the input's exact pixels
-                NDArray blended = pixels.add(repaint.mul(inpainter.decode(latents).sub(pixels)));
+                NDArray decoded = inpainter.decode(latents);
                 for (int i = 0; i < n; i++) {
                     int c = from + i;
                     if (nan[i]) {
@@ -130,7 +129,9 @@ public final class BackgroundRecipe {
                     parameters.put("size", width + "x" + height);
                     parameters.put("candidate", Integer.toString(c));
                     parameters.put("candidates", Integer.toString(candidates));
-                    made.add(new EditPair(input, ImageTensors.toImage(blended.get(i + ":" + (i + 1))), mask, parameters,
+                    // x' = x + m (repainted - x): the subject, where m is 0, keeps the input's exact pixels
+                    BufferedImage blended = Masks.blend(input, ImageTensors.toImage(decoded.get(i + ":" + (i + 1))), mask);
+                    made.add(new EditPair(input, blended, mask, parameters,
                             List.of("stable-diffusion-inpainting ddim", grounder.id()), Map.of()));
                 }
             }

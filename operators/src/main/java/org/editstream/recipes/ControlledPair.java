@@ -48,9 +48,13 @@ final class ControlledPair {
 
     /**
      * One pair to make: source and target captions, the edit region at image resolution (row-major, [0, 1]; null
-     * for a blank, all-ones mask), the draws, and the seed of the noise both branches start from.
+     * for a blank, all-ones mask), the draws, and what both branches start from: the latent {@code start}
+     * ([1, c, h, w] row-major, a real image's DDIM inversion) when given, else seeded noise.
      */
-    record Spec(String source, String target, float[] mask, Draw draw, long noiseSeed) {
+    record Spec(String source, String target, float[] mask, Draw draw, long noiseSeed, float[] start) {
+        Spec(String source, String target, float[] mask, Draw draw, long noiseSeed) {
+            this(source, target, mask, draw, noiseSeed, null);
+        }
     }
 
     /** One pair as {@link #runAll} with a single spec; NaN latents fail it. */
@@ -98,7 +102,8 @@ final class ControlledPair {
                 controls.add(controller(sd, m, steps, width, height, lh, lw, spec, selfMaxTokens));
                 prompts.add(spec.source());
                 prompts.add(spec.target());
-                NDArray z = Noise.gaussian(m, new Shape(1, sd.vae().config().latentChannels(), lh, lw), spec.noiseSeed())
+                Shape latent = new Shape(1, sd.vae().config().latentChannels(), lh, lw);
+                NDArray z = (spec.start() != null ? m.create(spec.start(), latent) : Noise.gaussian(m, latent, spec.noiseSeed()))
                         .toType(sd.dtype(), false);
                 noise.add(z);
                 noise.add(z);

@@ -42,9 +42,10 @@ public final class GenerationHost {
      * @param models     the folder the grounder is handed (its models' parent), or null
      * @param batch      pairs per UNet pass, and requests per batch
      * @param maxWait    how long a batch waits to fill after its oldest request arrived
+     * @param regionGivenImage whether local, texture and remove edit the caption's own image when it has one
      */
     public record Settings(Path diffusion, Path inpainting, Path clip, String grounder, Path models, int steps, int batch,
-                           Duration maxWait) implements Serializable {
+                           Duration maxWait, boolean regionGivenImage) implements Serializable {
         public Settings {
             if (batch < 1) {
                 throw new IllegalArgumentException("the generation batch must be at least 1, got " + batch);
@@ -176,7 +177,8 @@ public final class GenerationHost {
                 case STYLE -> style.make(job.image(), job.inputCaption(), job.outputCaption(), random);
                 case BACKGROUND -> background.make(job.image(), sd, job.inputCaption(), job.outputCaption(),
                         job.groundName(), random);
-                default -> region.make(job.task(), job.inputCaption(), job.outputCaption(), job.groundName(), random);
+                default -> region.make(job.task(), job.inputCaption(), job.outputCaption(), job.groundName(),
+                        settings.regionGivenImage() ? job.image() : null, random);
             };
             return Made.of(pair);
         } catch (Refusal refusal) {

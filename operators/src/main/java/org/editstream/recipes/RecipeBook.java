@@ -46,9 +46,11 @@ public final class RecipeBook implements AutoCloseable {
      * @param grounder        the {@link org.editstream.perception.ObjectGrounder} class the region and background
      *                        recipes ground objects with, or null for none (those tasks are disabled then)
      * @param generationBatch pairs per UNet pass and requests per generation batch
+     * @param regionGivenImage whether local, texture and remove edit the caption's own image when it has one (DDIM
+     *                        inversion) rather than one generated from the input caption
      */
-    public record Tools(String tessdata, String models, int diffusionSteps, String grounder, int generationBatch)
-            implements Serializable {
+    public record Tools(String tessdata, String models, int diffusionSteps, String grounder, int generationBatch,
+                        boolean regionGivenImage) implements Serializable {
         /** How long a generation batch waits to fill after its oldest request arrived. */
         public static final Duration GENERATION_WAIT = Duration.ofMillis(50);
 
@@ -62,7 +64,7 @@ public final class RecipeBook implements AutoCloseable {
         }
 
         public Tools(String tessdata, String models, int diffusionSteps) {
-            this(tessdata, models, diffusionSteps, null, 1);
+            this(tessdata, models, diffusionSteps, null, 1, false);
         }
 
         /** What the generation host of these tools loads (the diffusion folder must exist). */
@@ -70,7 +72,7 @@ public final class RecipeBook implements AutoCloseable {
             Path inpainting = models == null ? null : Path.of(models, "inpainting");
             return new GenerationHost.Settings(diffusionFolder(), GenerationHost.Settings.isInpaintingFolder(inpainting)
                     ? inpainting : null, clipFolder(), grounder, models == null ? null : Path.of(models), diffusionSteps,
-                    generationBatch, GENERATION_WAIT);
+                    generationBatch, GENERATION_WAIT, regionGivenImage);
         }
 
         public Path tessdataPath() {
@@ -89,7 +91,7 @@ public final class RecipeBook implements AutoCloseable {
         }
 
         public static Tools defaults() {
-            return new Tools(null, null, 30, null, 1);
+            return new Tools(null, null, 30, null, 1, false);
         }
     }
 

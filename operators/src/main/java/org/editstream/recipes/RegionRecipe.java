@@ -1,7 +1,13 @@
 package org.editstream.recipes;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import org.editstream.diffusion.StableDiffusion;
+import org.editstream.diffusion.UNetHooks;
+import org.editstream.imaging.Images;
 import org.editstream.imaging.Masks;
+import org.editstream.models.ImageTensors;
 import org.editstream.perception.ClipScores;
 import org.editstream.perception.ObjectGrounder;
 import org.editstream.rejections.Refusal;
@@ -27,7 +33,8 @@ import java.util.TreeMap;
  * </ul>
  * Candidates cycle through the mask kinds (precise, dilated, box) with Nc, Ns and b drawn per candidate from the
  * spec's ranges; the guidance g is drawn once per sample, so every candidate shares the image the mask was
- * grounded on. The best candidate is chosen by a {@link Chooser} (CLIP output similarity in production).
+ * grounded on. The best candidate is chosen by a {@link Chooser} (CLIP output similarity in production). As an
+ * option, local, texture and remove edit the caption's own image instead of a generated one (DDIM inversion).
  */
 public final class RegionRecipe {
     public static final String NAME = "region-p2p";
@@ -86,6 +93,16 @@ public final class RegionRecipe {
      */
     public EditPair make(Task task, String inputCaption, String outputCaption, String groundName, SplittableRandom random)
             throws Refusal {
+        return make(task, inputCaption, outputCaption, groundName, null, random);
+    }
+
+    /**
+     * @param given the caption's own image, or null: for local, texture and remove, a given image is the input x
+     *              itself (DDIM-inverted with the input caption, both branches start from its inversion, and the
+     *              edit is blended into x through the mask so x's pixels stay outside it); add always generates
+     */
+    public EditPair make(Task task, String inputCaption, String outputCaption, String groundName, BufferedImage given,
+                         SplittableRandom random) throws Refusal {
         if (!TASKS.contains(task)) {
             throw new IllegalArgumentException("not a region task: " + task);
         }
@@ -97,9 +114,17 @@ public final class RegionRecipe {
         String target = add ? inputCaption : outputCaption;
         double guidance = ControlledPair.draw(random, GUIDANCE);
         long noiseSeed = random.nextLong() & 0xFFFFFFFFL;
-        // the source branch of every candidate's run starts from the same noise and guidance: this is its image
-        BufferedImage grounded = sd.textToImage(source, "", steps, guidance, noiseSeed, width, height,
-                StableDiffusion.StepListener.NONE);
+        // a given image is inverted (not for add: its source is the output caption's image, which no one gave)
+        boolean invert = given != null && task != Task.ADD;
+        BufferedImage grounded;
+        float[] start = null;
+        if (invert) {
+            grounded = Images.resized(given, width, height);
+            start = inverted(grounded, source);
+        } else {
+            // the source branch of every candidate's run starts from the same noise and guidance: this is its image
+            grounded = sd.textToImage(source, "", steps, guidance, noiseSeed, width, height, StableDiffusion.StepListener.NONE);
+        }
         ObjectGrounder.Grounding grounding = grounder.ground(grounded, groundName).orElseThrow(() -> new Refusal(
                 Reason.RECIPE_FAILED, "the grounder found no '" + groundName + "' in the generated image"));
 
@@ -112,7 +137,7 @@ public final class RegionRecipe {
             ControlledPair.Draw draw = ControlledPair.Draw.from(random, GUIDANCE, CROSS, SELF, BLEND).withGuidance(guidance);
             kinds.add(kind);
             masks.add(mask);
-            specs.add(new ControlledPair.Spec(source, target, Masks.values(mask), draw, noiseSeed));
+            specs.add(new ControlledPair.Spec(source, target, Masks.values(mask), draw, noiseSeed, start));
         }
         List<ControlledPair.Result> runs = ControlledPair.runAll(sd, steps, width, height, specs,
                 GlobalRecipe.SELF_MAX_TOKENS, perPass);
@@ -129,6 +154,14 @@ public final class RegionRecipe {
             parameters.put("candidate", Integer.toString(c));
             parameters.put("candidates", Integer.toString(candidates));
             parameters.put("grounded", groundName);
+            parameters.put("input", invert ? "given" : "generated");
+            if (invert) {
+                // the pair is the real image and the edit, which takes the real image's pixels outside the mask
+                parameters.put("inversion", "ddim");
+                made.add(new EditPair(grounded, Masks.blend(grounded, run.target(), masks.get(c)), masks.get(c), parameters,
+                        List.of("stable-diffusion ddim-inversion+p2p", grounder.id()), Map.of()));
+                continue;
+            }
             made.add(new EditPair(add ? run.target() : run.source(), add ? run.source() : run.target(), masks.get(c),
                     parameters, List.of("stable-diffusion ddim+p2p", grounder.id()), Map.of()));
         }
@@ -136,5 +169,15 @@ public final class RegionRecipe {
             throw new Refusal(Reason.MODEL_FAILURE, "every candidate failed: " + failure);
         }
         return made.get(made.size() == 1 ? 0 : chooser.best(made, outputCaption));
+    }
+
+    /** The image's latent after unguided DDIM inversion with the caption, over this recipe's steps. */
+    private float[] inverted(BufferedImage image, String caption) {
+        try (NDManager m = sd.manager().newSubManager()) {
+            NDArray latent = sd.encode(ImageTensors.fromImage(m, image).toType(sd.dtype(), false));
+            NDArray noise = sd.invert(latent, sd.embed(m, List.of(caption)), steps, UNetHooks.NONE,
+                    StableDiffusion.StepListener.NONE);
+            return noise.toType(DataType.FLOAT32, false).toFloatArray();
+        }
     }
 }

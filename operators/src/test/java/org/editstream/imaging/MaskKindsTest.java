@@ -73,4 +73,23 @@ class MaskKindsTest {
         assertThat(at(background, 131, 100)).as("just outside the object").isLessThan(128);
         assertThat(Masks.coverage(background)).isLessThan(1 - Math.PI * 30 * 30 / (200 * 200));
     }
+
+    @Test
+    void blendTakesTheBaseWhereTheMaskIsZeroTheOverlayWhereItIsOneAndMixesBetween() {
+        BufferedImage base = new BufferedImage(3, 1, BufferedImage.TYPE_3BYTE_BGR);
+        BufferedImage over = new BufferedImage(3, 1, BufferedImage.TYPE_3BYTE_BGR);
+        BufferedImage mask = new BufferedImage(3, 1, BufferedImage.TYPE_BYTE_GRAY);
+        for (int x = 0; x < 3; x++) {
+            base.setRGB(x, 0, 0x102030);
+            over.setRGB(x, 0, 0xF0E0D0);
+        }
+        mask.getRaster().setSample(0, 0, 0, 0);
+        mask.getRaster().setSample(1, 0, 0, 255);
+        mask.getRaster().setSample(2, 0, 0, 51); // 0.2
+        BufferedImage out = Masks.blend(base, over, mask);
+        assertThat(out.getRGB(0, 0) & 0xFFFFFF).isEqualTo(0x102030);
+        assertThat(out.getRGB(1, 0) & 0xFFFFFF).isEqualTo(0xF0E0D0);
+        // 0x10 + 0.2 (0xF0 - 0x10) = 16 + 44.8 -> 61 = 0x3D; 0x20 + 0.2 * 192 -> 70 = 0x46; 0x30 + 0.2 * 160 -> 80 = 0x50
+        assertThat(out.getRGB(2, 0) & 0xFFFFFF).isEqualTo(0x3D4650);
+    }
 }

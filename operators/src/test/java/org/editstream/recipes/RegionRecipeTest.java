@@ -79,6 +79,35 @@ class RegionRecipeTest {
     }
 
     @Test
+    void aGivenImageIsEditedThroughItsInversionAndKeepsItsPixelsOutsideTheMask() throws Refusal {
+        StableDiffusion sd = TinyPipeline.get();
+        LeftHalf grounder = new LeftHalf();
+        RegionRecipe recipe = new RegionRecipe(sd, grounder, (c, caption) -> 0, 4, SIZE, SIZE, 1, 1);
+        BufferedImage photo = new BufferedImage(80, 80, BufferedImage.TYPE_3BYTE_BGR);
+        Graphics2D g = photo.createGraphics();
+        g.setPaint(new java.awt.GradientPaint(0, 0, Color.ORANGE, 80, 80, Color.BLUE));
+        g.fillRect(0, 0, 80, 80);
+        g.dispose();
+        BufferedImage resized = org.editstream.imaging.Images.resized(photo, SIZE, SIZE);
+
+        EditPair pair = recipe.make(Task.LOCAL, INPUT, OUTPUT, "dog", photo, new SplittableRandom(3));
+        assertThat(pair.parameters()).containsEntry("input", "given").containsEntry("inversion", "ddim");
+        assertThat(pair.modelIds()).contains("stable-diffusion ddim-inversion+p2p");
+        // the pair's input is the given image itself, and it is what the object was grounded in
+        assertThat(maxDifference(pair.input(), resized, 0, SIZE)).isZero();
+        assertThat(grounder.shown).hasSize(1);
+        assertThat(maxDifference(grounder.shown.get(0), resized, 0, SIZE)).isZero();
+        // outside the (precise, left-half) mask the edit is the given image pixel for pixel; inside it is the edit
+        assertThat(maxDifference(pair.input(), pair.edited(), SIZE / 2, SIZE)).isZero();
+        assertThat(meanDifference(pair.input(), pair.edited(), 0, SIZE / 2)).isPositive();
+
+        // add never edits a given image: its source is the output caption's image
+        EditPair added = recipe.make(Task.ADD, "a photo of the grass", "a photo of a red ball on the grass", "red ball",
+                photo, new SplittableRandom(3));
+        assertThat(added.parameters()).containsEntry("input", "generated").doesNotContainKey("inversion");
+    }
+
+    @Test
     void candidatesCycleMaskKindsAndTheChooserPicks() throws Refusal {
         StableDiffusion sd = TinyPipeline.get();
         List<String> offered = new ArrayList<>();
