@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import org.editstream.models.ImageTensors;
 import org.editstream.models.ModelException;
 import org.editstream.models.ModelFolder;
+import org.editstream.models.NativeAllocator;
 import org.editstream.models.Scoped;
 import org.editstream.models.WeightSet;
 import org.editstream.models.clip.ClipTextConfig;
@@ -64,6 +65,7 @@ public final class StableDiffusion implements AutoCloseable {
         if (!Files.isRegularFile(folder.resolve("model_index.json"))) {
             throw new ModelException(folder + " is not a diffusers pipeline folder: it has no model_index.json");
         }
+        NativeAllocator.tune(); // before the first activations are allocated
         NDManager manager = NDManager.newBaseManager(device);
         try {
             ClipTokenizer tokenizer = ClipTokenizer.load(folder.resolve("tokenizer"));
