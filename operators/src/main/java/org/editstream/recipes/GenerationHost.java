@@ -14,7 +14,6 @@ import org.editstream.schema.Task;
 import org.editstream.tasks.Seeds;
 
 import java.awt.image.BufferedImage;
-import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,7 +31,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class GenerationHost {
     /**
-     * What the host loads and how it batches.
+     * What the host loads and how it batches (made in each TaskManager from the job's {@link RecipeBook.Tools}).
      *
      * @param diffusion  text-to-image pipeline folder
      * @param inpainting inpainting pipeline folder, or one holding only {@code unet/} (then the text encoder and VAE
@@ -45,7 +44,7 @@ public final class GenerationHost {
      * @param regionGivenImage whether local, texture and remove edit the caption's own image when it has one
      */
     public record Settings(Path diffusion, Path inpainting, Path clip, String grounder, Path models, int steps, int batch,
-                           Duration maxWait, boolean regionGivenImage) implements Serializable {
+                           Duration maxWait, boolean regionGivenImage) {
         public Settings {
             if (batch < 1) {
                 throw new IllegalArgumentException("the generation batch must be at least 1, got " + batch);
