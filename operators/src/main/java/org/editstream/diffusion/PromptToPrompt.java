@@ -47,29 +47,30 @@ public final class PromptToPrompt implements UNetHooks {
     private static final int TARGET = 3;
 
     private final Settings settings;
-    private final int[] mapper;
-    private final float[] alphas;
-    private final float[][] replacement;
-    private final float[] mask;
-    private final Shape maskShape;
+    // on the latent mask's manager, made once per generation (the mask's manager must outlive it)
+    private final NDArray mapper;
+    private final NDArray alphas;
+    private final NDArray replacement;
+    private final NDArray mask;
     private int step;
     private int edits;
 
     /**
      * @param alignment    REFINE's token alignment (null in REPLACE mode)
      * @param replacement  REPLACE's word-swap matrix (null in REFINE mode)
-     * @param latentMask   the mask at latent resolution [1, 1, h, w] in [0, 1] (see {@link #latentMask})
+     * @param latentMask   the mask at latent resolution [1, 1, h, w] in [0, 1] (see {@link #latentMask}); its
+     *                     manager holds the controller's arrays and must stay open while it runs
      */
     public PromptToPrompt(Settings settings, TokenAlignment.Refine alignment, float[][] replacement, NDArray latentMask) {
         this.settings = settings;
         if (settings.mode() == Mode.REFINE && alignment == null || settings.mode() == Mode.REPLACE && replacement == null) {
             throw new IllegalArgumentException(settings.mode() + " needs its token mapping");
         }
-        this.mapper = alignment == null ? null : alignment.mapper();
-        this.alphas = alignment == null ? null : alignment.alphas();
-        this.replacement = replacement;
-        this.mask = latentMask.toType(DataType.FLOAT32, false).toFloatArray();
-        this.maskShape = latentMask.getShape();
+        NDManager owner = latentMask.getManager();
+        this.mapper = alignment == null ? null : owner.create(alignment.mapper()).toType(DataType.INT64, false);
+        this.alphas = alignment == null ? null : owner.create(alignment.alphas());
+        this.replacement = replacement == null ? null : owner.create(replacement);
+        this.mask = latentMask;
     }
 
     /** The mask resized to the latent grid by area averaging (torch's adaptive average pooling); soft values kept. */
@@ -114,35 +115,45 @@ public final class PromptToPrompt implements UNetHooks {
                 : step < settings.selfSteps() && site.queryLength() <= settings.selfMaxTokens();
     }
 
+    /** Edits cond_T's probabilities in place, from cond_S's, in the layers and steps the settings say. */
     @Override
     public NDArray probabilities(AttentionSite site, NDArray p) {
         if (p.getShape().get(0) != 4) {
             throw new IllegalStateException("attention control needs the batch [uncond_S, uncond_T, cond_S, cond_T], got "
                     + p.getShape());
         }
+        NDArray edited = editedTarget(site, p.get(SOURCE), p.get(TARGET));
+        if (edited != null) {
+            p.set(new NDIndex(TARGET), edited);
+        }
+        return p;
+    }
+
+    /**
+     * cond_T's new probabilities [heads, Tq, Tk] from cond_S's and its own in this layer and step, or null when
+     * this layer is left alone (counted in {@link #editsApplied()} when edited).
+     */
+    NDArray editedTarget(AttentionSite site, NDArray source, NDArray target) {
         NDArray edited;
         if (site.cross()) {
             if (step >= settings.crossSteps()) {
-                return p;
+                return null;
             }
-            NDArray source = p.get(SOURCE);
             if (settings.mode() == Mode.REFINE) {
-                NDManager m = p.getManager();
-                NDArray index = m.create(mapper).toType(DataType.INT64, false);
-                NDArray copied = source.get(new NDIndex(":, :, {}", index));
-                NDArray alpha = m.create(alphas).toType(p.getDataType(), false);
-                edited = copied.mul(alpha).add(p.get(TARGET).mul(alpha.neg().add(1f)));
+                NDArray copied = source.get(new NDIndex(":, :, {}", mapper));
+                NDArray alpha = alphas.toType(source.getDataType(), false);
+                edited = copied.mul(alpha).add(target.mul(alpha.neg().add(1f)));
             } else {
-                edited = source.matMul(p.getManager().create(replacement).toType(p.getDataType(), false));
+                edited = source.matMul(replacement.toType(source.getDataType(), false));
             }
         } else {
             if (step >= settings.selfSteps() || site.queryLength() > settings.selfMaxTokens()) {
-                return p;
+                return null;
             }
-            edited = p.get(SOURCE);
+            edited = source;
         }
         edits++;
-        return p.get("0:" + TARGET).concat(edited.expandDims(0), 0);
+        return edited;
     }
 
     /** Latent blending: x_T := x_S + m (x_T - x_S) from the blend step on; latents are [x_S, x_T]. */
@@ -151,7 +162,7 @@ public final class PromptToPrompt implements UNetHooks {
         if (index < settings.blendStep()) {
             return latents;
         }
-        NDArray m = latents.getManager().create(mask, maskShape).toType(latents.getDataType(), false);
+        NDArray m = mask.toType(latents.getDataType(), false);
         NDArray source = latents.get("0:1");
         NDArray target = source.add(latents.get("1:2").sub(source).mul(m));
         return source.concat(target, 0);

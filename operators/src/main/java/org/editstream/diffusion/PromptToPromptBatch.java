@@ -3,17 +3,15 @@ package org.editstream.diffusion;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Several Prompt-to-Prompt generations in one UNet batch, each under its own controller. The latents are
  * [S_1, T_1, ..., S_K, T_K] and the guided UNet batch is their unconditional half then their conditional half,
  * [uncond_S_1, uncond_T_1, ..., uncond_S_K, uncond_T_K, cond_S_1, cond_T_1, ..., cond_S_K, cond_T_K]. Each
- * controller sees exactly the [uncond_S, uncond_T, cond_S, cond_T] rows of its own pair, as if it ran alone.
+ * controller edits its own cond_T row from its own cond_S row and blends its own latents, as if it ran alone.
  */
 public final class PromptToPromptBatch implements UNetHooks {
     private final List<PromptToPrompt> controllers;
@@ -40,6 +38,7 @@ public final class PromptToPromptBatch implements UNetHooks {
         return controllers.stream().anyMatch(c -> c.readsProbabilities(site));
     }
 
+    /** Each controller edits its own cond_T row in place, from its own cond_S row. */
     @Override
     public NDArray probabilities(AttentionSite site, NDArray p) {
         int k = controllers.size();
@@ -47,27 +46,14 @@ public final class PromptToPromptBatch implements UNetHooks {
             throw new IllegalStateException(k + " attention-controlled pairs need a batch of " + 4 * k + " rows, got "
                     + p.getShape());
         }
-        NDManager m = p.getManager();
-        List<NDArray> edited = new ArrayList<>(k);
-        boolean changed = false;
         for (int i = 0; i < k; i++) {
-            long[] rows = {2L * i, 2L * i + 1, 2L * k + 2L * i, 2L * k + 2L * i + 1};
-            NDArray own = p.get(new NDIndex("{}", m.create(rows)));
-            NDArray out = controllers.get(i).probabilities(site, own);
-            changed |= out != own;
-            edited.add(out);
+            long source = 2L * k + 2L * i;
+            NDArray edited = controllers.get(i).editedTarget(site, p.get(source), p.get(source + 1));
+            if (edited != null) {
+                p.set(new NDIndex(source + 1), edited);
+            }
         }
-        if (!changed) {
-            return p;
-        }
-        NDList halves = new NDList(2 * k);
-        for (NDArray e : edited) {
-            halves.add(e.get("0:2"));
-        }
-        for (NDArray e : edited) {
-            halves.add(e.get("2:4"));
-        }
-        return NDArrays.concat(halves, 0);
+        return p;
     }
 
     /** Each controller blends its own [S_i, T_i] rows. */
