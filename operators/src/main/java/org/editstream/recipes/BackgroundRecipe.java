@@ -71,6 +71,9 @@ public final class BackgroundRecipe {
      */
     public EditPair make(BufferedImage given, StableDiffusion generator, String inputCaption, String outputCaption,
                          String subject, SplittableRandom random) throws Refusal {
+        if (subject == null || subject.isBlank()) {
+            throw new Refusal(Reason.RECIPE_FAILED, "a background edit needs the main subject to keep, and the instruction names none");
+        }
         long inputSeed = random.nextLong() & 0xFFFFFFFFL;
         if (given == null && generator == null) {
             throw new Refusal(Reason.NO_INPUT_IMAGE, "the caption has no image and no text-to-image model is configured");

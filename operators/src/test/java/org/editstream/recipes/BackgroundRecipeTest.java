@@ -97,4 +97,13 @@ class BackgroundRecipeTest {
         assertThat(changed).isGreaterThan(SIZE * 6 / 2);
         assertThat(pair.mask()).isNotNull();
     }
+
+    @Test
+    void withoutASubjectToKeepTheEditIsRefused() {
+        BackgroundRecipe recipe = new BackgroundRecipe(inpainter, CENTRE, (candidates, caption) -> 0, 2, SIZE, SIZE, 1, 1);
+        Refusal refusal = org.assertj.core.api.Assertions.catchThrowableOfType(Refusal.class,
+                () -> recipe.make(photo(), null, "a red ball", "a red ball on a beach", " ", new SplittableRandom(1)));
+        assertThat(refusal.reason()).isEqualTo(org.editstream.schema.Reason.RECIPE_FAILED);
+        assertThat(refusal.detail()).contains("main subject");
+    }
 }
