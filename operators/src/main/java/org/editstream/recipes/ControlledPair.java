@@ -57,17 +57,6 @@ final class ControlledPair {
         }
     }
 
-    /** One pair as {@link #runAll} with a single spec; NaN latents fail it. */
-    static Result run(StableDiffusion sd, int steps, int width, int height, String source, String target, float[] mask,
-                      Draw draw, long noiseSeed, long selfMaxTokens) {
-        Result result = runAll(sd, steps, width, height, List.of(new Spec(source, target, mask, draw, noiseSeed)),
-                selfMaxTokens, 1).get(0);
-        if (result.failure() != null) {
-            throw new IllegalStateException(result.failure());
-        }
-        return result;
-    }
-
     /**
      * Pairs under attention control, up to {@code pairsPerPass} of them in one UNet batch of four rows each (see
      * {@link PromptToPromptBatch}); every pair is exactly what it would be alone, up to the float rounding of a

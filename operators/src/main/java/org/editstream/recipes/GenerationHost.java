@@ -94,10 +94,9 @@ public final class GenerationHost {
                 clip == null ? 1 : RegionRecipe.CANDIDATES, settings.batch());
         StableDiffusion inpainter = grounder == null || !Settings.isInpaintingFolder(settings.inpainting()) ? null
                 : inpainter(settings);
+        int inpaintSide = inpainter == null ? 0 : inpainter.unet().config().sampleSize() * inpainter.vaeScale();
         this.background = inpainter == null ? null : new BackgroundRecipe(inpainter, grounder, chooser, steps,
-                inpainter.unet().config().sampleSize() * inpainter.vaeScale(),
-                inpainter.unet().config().sampleSize() * inpainter.vaeScale(),
-                clip == null ? 1 : BackgroundRecipe.CANDIDATES, settings.batch());
+                inpaintSide, inpaintSide, clip == null ? 1 : BackgroundRecipe.CANDIDATES, settings.batch());
         // global requests of one host share model, steps and size: they batch by task
         this.batcher = new Batcher<>("diffusion", settings.batch(), settings.maxWait(), Job::task, this::run);
     }
