@@ -42,12 +42,12 @@ final class ResnetBlock {
     }
 
     private NDArray compute(NDArray x, NDArray time, UNetHooks hooks) {
-        NDArray h = conv1.forward(Activation.silu(norm1.forward(x)));
+        NDArray h = conv1.forward(norm1.forwardSilu(x));
         if (timeProjection != null) {
             NDArray t = timeProjection.forward(Activation.silu(time));
             h.addi(t.expandDims(2).expandDims(3));
         }
-        h = conv2.forward(Activation.silu(norm2.forward(h)));
+        h = conv2.forward(norm2.forwardSilu(h));
         h = hooks.resnetResidual(site, h);
         NDArray sum = shortcut == null ? x.add(h) : shortcut.forward(x).addi(h);
         return outputScale == 1f ? sum : sum.divi(outputScale);

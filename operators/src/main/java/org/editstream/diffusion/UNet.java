@@ -176,7 +176,7 @@ public final class UNet {
                 x = block.resample.forward(Resize.nearest(x, next.getShape().get(2), next.getShape().get(3)));
             }
         }
-        return convOut.forward(Activation.silu(normOut.forward(x)));
+        return convOut.forward(normOut.forwardSilu(x));
     }
 
     /**

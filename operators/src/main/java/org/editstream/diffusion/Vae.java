@@ -123,7 +123,7 @@ public final class Vae {
             }
         }
         x = encMid.forward(x);
-        NDArray moments = quant.forward(encOut.forward(Activation.silu(encNorm.forward(x))));
+        NDArray moments = quant.forward(encOut.forward(encNorm.forwardSilu(x)));
         long latent = config.latentChannels();
         NDArray mean = moments.get(":, :" + latent);
         NDArray logVariance = moments.get(":, " + latent + ":").clip(-30f, 20f);
@@ -141,7 +141,7 @@ public final class Vae {
                 x = stage.resample.forward(Resize.nearest(x, 2 * x.getShape().get(2), 2 * x.getShape().get(3)));
             }
         }
-        return decOut.forward(Activation.silu(decNorm.forward(x)));
+        return decOut.forward(decNorm.forwardSilu(x));
     }
 
     private static final class Stage {

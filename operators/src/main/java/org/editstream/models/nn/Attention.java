@@ -1,25 +1,18 @@
 package org.editstream.models.nn;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 
 /**
- * Scaled dot-product attention over heads, with the probabilities materialised: attention control reads and
- * replaces them, so every attention layer of every model calls this one function. When nothing looks at the
- * probabilities and the scores would be large, the queries go through in chunks of rows, so each chunk's scores
- * stay small enough to be written, normalised and read while still in cache; softmax is per row, so every
- * row's result is what it is unchunked.
+ * Scaled dot-product attention over heads; every attention layer of every model calls this one function.
+ * Attention control reads and replaces the probabilities, so a layer with a hook materialises them. A layer
+ * without one goes through libtorch's fused {@code scaled_dot_product_attention} ({@link Kernels}): blocked, the
+ * probabilities never written out, and flash or memory-efficient kernels on GPUs. With
+ * {@code -Deditstream.fused-attention=false} every layer materialises its probabilities (for comparisons).
  */
 public final class Attention {
-    /** Scores (batch x heads x query rows x keys) above which an unobserved layer is computed in row chunks... */
-    static final long CHUNK_SCORES = 4L << 20;
-    /**
-     * ... if each head's score matrix (query rows x keys) is at least this large too: smaller ones already fit in
-     * cache, and chunking them only adds calls (measured: a [2, 8, 1024, 1024] layer takes half the time in chunks,
-     * [2, 8, 256, 256] and [2, 8, 1024, 77] ones take longer, and so did 16 rows of 256 x 256).
-     */
-    static final long CHUNK_MATRIX = 512L * 512;
+    /** System property that, set to {@code false}, computes every layer with materialised probabilities. */
+    public static final String FUSED_PROPERTY = "editstream.fused-attention";
+    private static final boolean FUSED = Boolean.parseBoolean(System.getProperty(FUSED_PROPERTY, "true"));
 
     private Attention() {
     }
@@ -39,52 +32,33 @@ public final class Attention {
      * @return [B, Tq, C]
      */
     public static NDArray attend(NDArray q, NDArray k, NDArray v, int heads, NDArray mask, ProbabilityHook hook) {
-        return attend(q, k, v, heads, mask, hook, CHUNK_SCORES, CHUNK_MATRIX);
+        return hook == null && FUSED ? Kernels.attention(q, k, v, heads, mask) : materialised(q, k, v, heads, mask, hook);
     }
 
-    static NDArray attend(NDArray q, NDArray k, NDArray v, int heads, NDArray mask, ProbabilityHook hook, long chunkScores,
-                          long chunkMatrix) {
+    /** How layers without a hook are computed in this JVM, for start-up lines and benchmarks. */
+    public static String unobservedLayers() {
+        return FUSED ? "fused (libtorch scaled_dot_product_attention)"
+                : "probabilities materialised (-D" + FUSED_PROPERTY + "=false)";
+    }
+
+    /** softmax(q k^T / sqrt(d) + mask) v with the probabilities [B, heads, Tq, Tk] as an array the hook may see. */
+    static NDArray materialised(NDArray q, NDArray k, NDArray v, int heads, NDArray mask, ProbabilityHook hook) {
         long batch = q.getShape().get(0);
         long tq = q.getShape().get(1);
-        long tk = k.getShape().get(1);
         long channels = q.getShape().get(2);
         long headDim = channels / heads;
         // scaling the queries costs Tq x C multiplications, scaling the scores Tq x Tk x heads
-        NDArray qh = splitHeads(q.mul((float) (1.0 / Math.sqrt(headDim))), heads, headDim);
-        NDArray kt = splitHeads(k, heads, headDim).transpose(0, 1, 3, 2);
-        NDArray vh = splitHeads(v, heads, headDim);
-        long perRow = batch * heads * tk;
-        NDArray attended;
-        if (hook != null || mask != null || perRow * tq <= chunkScores || tq * tk < chunkMatrix) {
-            attended = weigh(qh, kt, vh, mask, hook);
-        } else {
-            long rows = Math.max(1, chunkScores / perRow);
-            NDList parts = new NDList();
-            for (long from = 0; from < tq; from += rows) {
-                NDArray chunk = qh.get(":, :, " + from + ":" + Math.min(tq, from + rows));
-                parts.add(weigh(chunk, kt, vh, null, null));
-                chunk.close();
-            }
-            attended = NDArrays.concat(parts, 2);
-            parts.close();
-        }
-        return attended.transpose(0, 2, 1, 3).reshape(batch, tq, channels);
-    }
-
-    /** softmax(q k^T + mask) v for queries [B, heads, rows, d]. */
-    private static NDArray weigh(NDArray qh, NDArray kt, NDArray vh, NDArray mask, ProbabilityHook hook) {
-        NDArray scores = qh.matMul(kt);
+        NDArray scores = splitHeads(q.mul((float) (1.0 / Math.sqrt(headDim))), heads, headDim)
+                .matMul(splitHeads(k, heads, headDim).transpose(0, 1, 3, 2));
         if (mask != null) {
-            NDArray masked = scores.add(mask);
-            scores.close();
-            scores = masked;
+            scores.addi(mask);
         }
         NDArray probabilities = scores.softmax(-1);
         scores.close(); // the largest intermediate: its memory goes back before the next one is made
         if (hook != null) {
             probabilities = hook.apply(probabilities);
         }
-        return probabilities.matMul(vh);
+        return probabilities.matMul(splitHeads(v, heads, headDim)).transpose(0, 2, 1, 3).reshape(batch, tq, channels);
     }
 
     private static NDArray splitHeads(NDArray x, int heads, long headDim) {

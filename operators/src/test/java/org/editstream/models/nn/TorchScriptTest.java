@@ -1,0 +1,39 @@
+package org.editstream.models.nn;
+
+import ai.djl.engine.EngineException;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class TorchScriptTest {
+    @Test
+    void compilesMethodsAndCallsThemWithTensorsAndNumbers() {
+        try (TorchScript module = TorchScript.compile("Affine", """
+                  def scaled(self: __torch__.Affine, x: Tensor, a: float, b: int, negate: bool) -> Tensor:
+                    y = x * a + b
+                    if negate:
+                      y = -y
+                    return y
+                """);
+             NDManager m = NDManager.newBaseManager()) {
+            NDArray x = m.create(new float[] {1f, 2f, 3f});
+            NDArray y = module.call("scaled", m, x, 2.0, 1, false);
+            assertThat(y.toFloatArray()).containsExactly(3f, 5f, 7f);
+            assertThat(module.call("scaled", m, x, 0.5f, 2L, true).toFloatArray()).containsExactly(-2.5f, -3f, -3.5f);
+            assertThat(y.getManager()).isSameAs(m);
+            assertThatThrownBy(() -> module.call("scaled", m, x, "two", 1, false))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("java.lang.String");
+        }
+    }
+
+    @Test
+    void badSourceIsAnEngineErrorNamingTheClass() {
+        assertThatThrownBy(() -> TorchScript.compile("Broken", "  def f(self: __torch__.Broken) -> Tensor:\n    return undefined_name\n"))
+                .isInstanceOf(EngineException.class).hasMessageContaining("Broken");
+        assertThatThrownBy(() -> TorchScript.compile("not a name", ""))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+}
