@@ -11,6 +11,7 @@ import org.editstream.diffusion.UNet;
 import org.editstream.diffusion.UNetConfig;
 import org.editstream.diffusion.UNetHooks;
 import org.editstream.models.NativeAllocator;
+import org.editstream.models.nn.Attention;
 import org.editstream.models.Scoped;
 import org.editstream.models.WeightSet;
 import picocli.CommandLine.Command;
@@ -42,10 +43,10 @@ class BenchDiffusionCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Device dev = device.device();
-        out.printf("device %s, %d cores, torch threads %s, DJL %s, engine %s %s, native allocator %s%n", dev,
+        out.printf("device %s, %d cores, torch threads %s, DJL %s, engine %s %s, native allocator %s, attention %s%n", dev,
                 Runtime.getRuntime().availableProcessors(), System.getProperty("ai.djl.pytorch.num_threads", "default"),
                 Engine.getDjlVersion(), Engine.getInstance().getEngineName(), Engine.getInstance().getVersion(),
-                NativeAllocator.tune());
+                NativeAllocator.tune(), Attention.unobservedLayers());
         out.flush();
         try (StableDiffusion sd = StableDiffusion.load(models.tiny, dev, DataType.FLOAT32)) {
             NDManager m = sd.manager();

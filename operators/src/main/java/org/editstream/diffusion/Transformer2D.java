@@ -6,7 +6,6 @@ import org.editstream.models.Parameters;
 import org.editstream.models.Scoped;
 import org.editstream.models.nn.Activation;
 import org.editstream.models.nn.Attention;
-import org.editstream.models.nn.Conv2d;
 import org.editstream.models.nn.GroupNorm;
 import org.editstream.models.nn.LayerNorm;
 import org.editstream.models.nn.Linear;
@@ -21,29 +20,19 @@ import java.util.List;
  */
 final class Transformer2D {
     private final GroupNorm norm;
-    private final boolean linearProjection;
-    private final Conv2d convIn;
-    private final Conv2d convOut;
-    private final Linear linearIn;
-    private final Linear linearOut;
+    private final Linear projectIn;
+    private final Linear projectOut;
     private final List<Block> blocks = new ArrayList<>();
 
     Transformer2D(Parameters p, String name, AttentionSite.Place place, int blockIndex, int attentionIndex, long channels, int heads,
                   int layers, long contextDim, int groups, boolean linearProjection) {
         this.norm = new GroupNorm(p.child("norm"), groups, channels, 1e-6);
-        this.linearProjection = linearProjection;
         long inner = channels; // heads x (channels / heads)
-        if (linearProjection) {
-            this.linearIn = new Linear(p.child("proj_in"), channels, inner, true);
-            this.linearOut = new Linear(p.child("proj_out"), inner, channels, true);
-            this.convIn = null;
-            this.convOut = null;
-        } else {
-            this.convIn = new Conv2d(p.child("proj_in"), channels, inner, 1, 1, 0);
-            this.convOut = new Conv2d(p.child("proj_out"), inner, channels, 1, 1, 0);
-            this.linearIn = null;
-            this.linearOut = null;
-        }
+        // a 1x1 convolution projection (older configs) is the same linear map, stored with two unit axes
+        this.projectIn = linearProjection ? new Linear(p.child("proj_in"), channels, inner, true)
+                : Linear.pointwiseConvolution(p.child("proj_in"), channels, inner);
+        this.projectOut = linearProjection ? new Linear(p.child("proj_out"), inner, channels, true)
+                : Linear.pointwiseConvolution(p.child("proj_out"), inner, channels);
         for (int i = 0; i < layers; i++) {
             String blockName = name + ".transformer_blocks." + i;
             blocks.add(new Block(p.child("transformer_blocks").child(Integer.toString(i)), blockName, place, blockIndex,
@@ -57,22 +46,12 @@ final class Transformer2D {
         long c = s.get(1);
         long h = s.get(2);
         long w = s.get(3);
-        NDArray y = norm.forward(x);
-        if (linearProjection) {
-            y = linearIn.forward(y.transpose(0, 2, 3, 1).reshape(b, h * w, c));
-        } else {
-            y = convIn.forward(y);
-            y = y.transpose(0, 2, 3, 1).reshape(b, h * w, y.getShape().get(1));
-        }
+        NDArray y = projectIn.forward(norm.forward(x).transpose(0, 2, 3, 1).reshape(b, h * w, c));
         for (Block block : blocks) {
             y = block.forward(y, context, hooks);
         }
-        if (linearProjection) {
-            y = linearOut.forward(y).reshape(b, h, w, c).transpose(0, 3, 1, 2);
-        } else {
-            y = convOut.forward(y.reshape(b, h, w, y.getShape().get(2)).transpose(0, 3, 1, 2));
-        }
-        return y.add(x);
+        y = projectOut.forward(y).reshape(b, h, w, c).transpose(0, 3, 1, 2);
+        return x.add(y); // x first: the sum takes its NCHW layout, not the transposed view's
     }
 
     private static final class Block {

@@ -9,8 +9,22 @@ public final class Linear {
     private final NDArray bias;
 
     public Linear(Parameters p, long in, long out, boolean bias) {
-        this.weight = p.get("weight", out, in);
-        this.bias = bias ? p.get("bias", out) : null;
+        this(p.get("weight", out, in), bias ? p.get("bias", out) : null);
+    }
+
+    private Linear(NDArray weight, NDArray bias) {
+        this.weight = weight;
+        this.bias = bias;
+    }
+
+    /**
+     * A biased 1x1 convolution's weights ([out, in, 1, 1], as stored) as the linear layer it is over channels-last
+     * tokens: [B, H*W, in] to [B, H*W, out] is one matrix product, where the convolution over [B, in, H, W] is a
+     * slower kernel and the tokens need a transposing copy after it anyway.
+     */
+    public static Linear pointwiseConvolution(Parameters p, long in, long out) {
+        NDArray weight = p.get("weight", out, in, 1, 1);
+        return new Linear(weight == null ? null : weight.reshape(out, in), p.get("bias", out));
     }
 
     public NDArray forward(NDArray x) {
