@@ -7,13 +7,15 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
-import ai.djl.pytorch.jni.IValueUtils;
 import ai.djl.pytorch.jni.JniUtils;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,6 +56,7 @@ public final class TorchScript implements AutoCloseable {
         if (!className.matches("[A-Za-z_][A-Za-z0-9_]*")) {
             throw new IllegalArgumentException("not a TorchScript class name: " + className);
         }
+        Native.require();
         NDManager base = NDManager.newBaseManager("PyTorch");
         if (!(base instanceof PtNDManager pt)) {
             base.close();
@@ -80,11 +83,62 @@ public final class TorchScript implements AutoCloseable {
             for (Object argument : arguments) {
                 inputs.add(value(argument));
             }
-            try (IValue out = IValueUtils.runMethod(module, method, inputs.toArray(IValue[]::new))) {
+            long[] handles = inputs.stream().mapToLong(IValue::getHandle).toArray();
+            try (IValue out = Native.run(module.getHandle(), method, handles)) {
                 return out.toTensor((PtNDManager) results);
             }
         } finally {
             inputs.forEach(IValue::close);
+        }
+    }
+
+    /**
+     * DJL runs TorchScript methods in inference mode only, whose result tensors may never be modified in place
+     * afterwards, while the models here add into and scale arrays they just computed. So a method is run the way
+     * DJL runs one for training (no inference mode; nothing here requires gradients, so no autograd graph is
+     * recorded), through the native entry point DJL keeps package-private.
+     */
+    private static final class Native {
+        private static final boolean CUDA_STREAM = Boolean.getBoolean("ai.djl.pytorch.enable_cuda_stream");
+        private static final MethodHandle RUN;
+        private static final MethodHandle VALUE;
+        private static final String MISSING;
+
+        static {
+            MethodHandle run = null;
+            MethodHandle value = null;
+            String missing = null;
+            try {
+                Class<?> type = Class.forName("ai.djl.pytorch.jni.PyTorchLibrary");
+                MethodHandles.Lookup library = MethodHandles.privateLookupIn(type, MethodHandles.lookup());
+                Object lib = library.findStaticGetter(type, "LIB", type).invoke();
+                run = library.findVirtual(type, "moduleRunMethod", MethodType.methodType(long.class, long.class,
+                        String.class, long[].class, boolean.class, boolean.class)).bindTo(lib);
+                value = MethodHandles.privateLookupIn(IValue.class, MethodHandles.lookup())
+                        .findConstructor(IValue.class, MethodType.methodType(void.class, long.class));
+            } catch (Throwable e) {
+                missing = "this DJL version lacks the TorchScript entry points EditStream uses (" + e + ")";
+            }
+            RUN = run;
+            VALUE = value;
+            MISSING = missing;
+        }
+
+        static void require() {
+            if (MISSING != null) {
+                throw new EngineException(MISSING);
+            }
+        }
+
+        static IValue run(long module, String method, long[] inputs) {
+            require();
+            try {
+                return (IValue) VALUE.invoke((long) RUN.invoke(module, method, inputs, true, CUDA_STREAM));
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable e) {
+                throw new EngineException(e.getMessage(), e);
+            }
         }
     }
 

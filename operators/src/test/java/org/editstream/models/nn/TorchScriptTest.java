@@ -24,6 +24,8 @@ class TorchScriptTest {
             assertThat(y.toFloatArray()).containsExactly(3f, 5f, 7f);
             assertThat(module.call("scaled", m, x, 0.5f, 2L, true).toFloatArray()).containsExactly(-2.5f, -3f, -3.5f);
             assertThat(y.getManager()).isSameAs(m);
+            // results are ordinary arrays: the models add into what a kernel returned
+            assertThat(y.addi(1f).toFloatArray()).containsExactly(4f, 6f, 8f);
             assertThatThrownBy(() -> module.call("scaled", m, x, "two", 1, false))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("java.lang.String");
         }
