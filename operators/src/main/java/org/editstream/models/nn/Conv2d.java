@@ -18,6 +18,9 @@ public final class Conv2d {
     static final long WEIGHT_BOUND = 4;
 
     private final NDArray weight;
+    /** The weights as the matrix [out, in * k * k] (a view, made once: an operation on the weights would leave its
+     * result in their long-lived manager). */
+    private final NDArray weightMatrix;
     private final NDArray bias;
     private final int kernel;
     private final int strideSize;
@@ -27,6 +30,7 @@ public final class Conv2d {
 
     public Conv2d(Parameters p, long in, long out, int kernel, int stride, int padding) {
         this.weight = p.get("weight", out, in, kernel, kernel);
+        this.weightMatrix = weight == null ? null : weight.reshape(out, in * kernel * kernel);
         this.bias = p.get("bias", out);
         this.kernel = kernel;
         this.strideSize = stride;
@@ -37,9 +41,7 @@ public final class Conv2d {
 
     public NDArray forward(NDArray x) {
         if (weightBound(x)) {
-            Shape w = weight.getShape();
-            return Kernels.convolutionAsMatmul(x, weight.reshape(w.get(0), w.get(1) * kernel * kernel), bias, kernel,
-                    strideSize, paddingSize);
+            return Kernels.convolutionAsMatmul(x, weightMatrix, bias, kernel, strideSize, paddingSize);
         }
         return ai.djl.nn.convolutional.Conv2d.conv2d(x, weight, bias, stride, padding, new Shape(1, 1), 1)
                 .singletonOrThrow();

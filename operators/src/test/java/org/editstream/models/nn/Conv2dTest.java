@@ -31,6 +31,15 @@ class Conv2dTest {
             assertThat(strided.forward(odd).getShape()).isEqualTo(new Shape(1, 48, 3, 2));
             assertThat(difference(strided.forward(odd), kernel(odd, weight, bias, 2))).isLessThan(1e-5f);
 
+            // the product leaves nothing in the weights' manager
+            try (NDManager activations = NDManager.newBaseManager()) {
+                int held = m.getManagedArrays().size();
+                NDArray input = activations.randomNormal(new Shape(2, 40, 3, 2));
+                NDArray out = same.forward(input);
+                assertThat(out.getManager()).isSameAs(activations);
+                assertThat(m.getManagedArrays()).hasSize(held);
+            }
+
             NDArray large = m.randomNormal(new Shape(2, 40, 16, 12));
             assertThat(same.weightBound(large)).isFalse();
             assertThat(difference(same.forward(large), kernel(large, weight, bias, 1))).isEqualTo(0f);
