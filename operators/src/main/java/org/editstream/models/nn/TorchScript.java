@@ -24,8 +24,8 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 /**
- * A TorchScript module compiled by libtorch from source written here, for the few kernels libtorch has and DJL's
- * operator set does not expose (fused scaled dot-product attention). The module has no parameters: it is a
+ * A TorchScript module compiled by libtorch from source written here, for the kernels libtorch has and DJL's
+ * operator set does not expose ({@link Kernels}). The module has no parameters: it is a
  * function of the tensors and numbers it is called with, so one instance serves every device and thread.
  *
  * <p>libtorch reads TorchScript as a zip archive of stored entries: {@code code/__torch__.py} (the class's source),
@@ -59,15 +59,16 @@ public final class TorchScript implements AutoCloseable {
         Native.require();
         NDManager base = NDManager.newBaseManager("PyTorch");
         if (!(base instanceof PtNDManager pt)) {
+            String engine = base.getEngine().getEngineName();
             base.close();
-            throw new EngineException("TorchScript needs the PyTorch engine, the default engine is " + base.getEngine().getEngineName());
+            throw new EngineException("TorchScript needs the PyTorch engine, not " + engine);
         }
         try {
             byte[] archive = archive(className, source);
             return new TorchScript(pt, JniUtils.loadModule(pt, new ByteArrayInputStream(archive), false, false));
         } catch (IOException | RuntimeException e) {
             pt.close();
-            throw e instanceof EngineException ee ? ee : new EngineException("TorchScript " + className + " did not compile: " + e.getMessage(), e);
+            throw new EngineException("TorchScript " + className + " did not compile: " + e.getMessage(), e);
         }
     }
 
