@@ -16,7 +16,7 @@ class NativeMemoryTest {
     @Test
     void requestsLeaveNothingBehind() throws IOException {
         try (StableDiffusion sd = StableDiffusion.load(Fixtures.path("sd-tiny"), Device.cpu(), DataType.FLOAT32)) {
-            for (int i = 0; i < 5; i++) { // warm up allocator caches and libtorch's per-shape state, at the sizes below
+            for (int i = 0; i < 10; i++) { // warm up allocator caches, libtorch's per-shape state and the JIT, at the sizes below
                 sd.textToImage("a red dog", "blurry", 4, 7.5, i, 64, 48, StableDiffusion.StepListener.NONE);
             }
             int arrays = sd.manager().getManagedArrays().size();
@@ -27,10 +27,12 @@ class NativeMemoryTest {
             }
             assertThat(sd.manager().getManagedArrays()).as("arrays held by the pipeline's manager").hasSize(arrays);
             if (before > 0) {
-                // one request allocates tens of MB of intermediates: 40 leaked requests would be far above this
+                // one request allocates tens of MB of intermediates, so 40 leaked requests would be far above this; the
+                // margin is for memory freed by the JVM's compilers and libtorch that glibc keeps resident (the
+                // allocator tuning keeps up to 256 MB), which measured 6 - 55 MB here from run to run
                 long growth = nativeKiB() - before;
                 System.out.println("native memory growth over 40 requests: " + growth + " KiB");
-                assertThat(growth).as("native memory growth, KiB").isLessThan(48 * 1024);
+                assertThat(growth).as("native memory growth, KiB").isLessThan(128 * 1024);
             }
         }
     }
