@@ -12,6 +12,7 @@ import org.editstream.diffusion.UNetConfig;
 import org.editstream.diffusion.UNetHooks;
 import org.editstream.models.NativeAllocator;
 import org.editstream.models.nn.Attention;
+import org.editstream.models.nn.Conv2d;
 import org.editstream.models.Scoped;
 import org.editstream.models.WeightSet;
 import picocli.CommandLine.Command;
@@ -25,7 +26,8 @@ import java.util.concurrent.Callable;
 @Command(name = "diffusion", mixinStandardHelpOptions = true,
         description = {"Times the diffusion engine: the tiny pipeline's UNet forward (batch 2, 32x32 latents) and",
                 "text-to-image (10 guided steps, 64x64), and an SD-1.5-size UNet forward with random weights",
-                "(batch 2, 32x32 latents). Medians after warm-up runs; nothing is asserted."})
+                "(batch 2, 32x32 latents). Medians after warm-up runs (the tiny rows for --warmup seconds at",
+                "least, the JVM's steady state); nothing is asserted."})
 class BenchDiffusionCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -36,6 +38,9 @@ class BenchDiffusionCommand implements Callable<Integer> {
     @Option(names = "--runs", defaultValue = "10", description = "Timed runs of the tiny rows (the SD-1.5 row takes a third, at least 2; default: ${DEFAULT-VALUE}).")
     int runs;
 
+    @Option(names = "--warmup", defaultValue = "5", description = "Seconds of untimed calls before each tiny row (default: ${DEFAULT-VALUE}).")
+    double warmup;
+
     @Mixin
     DeviceOption device;
 
@@ -43,20 +48,21 @@ class BenchDiffusionCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Device dev = device.device();
-        out.printf("device %s, %d cores, torch threads %s, DJL %s, engine %s %s, native allocator %s, attention %s%n", dev,
+        out.printf("device %s, %d cores, torch threads %s, DJL %s, engine %s %s, native allocator %s, attention %s, "
+                        + "convolutions on a CPU: %s%n", dev,
                 Runtime.getRuntime().availableProcessors(), System.getProperty("ai.djl.pytorch.num_threads", "default"),
                 Engine.getDjlVersion(), Engine.getInstance().getEngineName(), Engine.getInstance().getVersion(),
-                NativeAllocator.tune(), Attention.unobservedLayers());
+                NativeAllocator.tune(), Attention.unobservedLayers(), Conv2d.onCpu());
         out.flush();
         try (StableDiffusion sd = StableDiffusion.load(models.tiny, dev, DataType.FLOAT32)) {
             NDManager m = sd.manager();
             NDArray sample = m.randomNormal(new Shape(2, sd.unet().config().inChannels(), 32, 32));
             NDArray context = m.randomNormal(new Shape(2, 77, sd.unet().config().contextDim()));
             NDArray t = m.create(new float[] {981f, 981f});
-            double ms = BenchSupport.median(runs, 10, () -> unetOnce(sd.unet(), sample, context, t)) * 1e3;
+            double ms = BenchSupport.median(runs, 10, warmup, () -> unetOnce(sd.unet(), sample, context, t)) * 1e3;
             out.printf("sd-tiny UNet forward, batch 2, 32x32:        %8.1f ms   (%.1f steps/s)%n", ms, 1e3 / ms);
             out.flush();
-            double s = BenchSupport.median(Math.max(2, runs / 3), 1, () -> sd.textToImage("a photo of a red dog on the grass", "",
+            double s = BenchSupport.median(runs, 1, warmup, () -> sd.textToImage("a photo of a red dog on the grass", "",
                     10, 7.5, 1, 64, 64, StableDiffusion.StepListener.NONE));
             out.printf("sd-tiny text-to-image, 10 guided steps, 64x64: %6.3f s    (%.1f steps/s)%n", s, 10 / s);
             out.flush();

@@ -18,7 +18,17 @@ final class BenchSupport {
 
     /** Median seconds of {@code runs} calls after {@code warmup} untimed ones. */
     static double median(int runs, int warmup, Supplier<?> body) {
-        for (int i = 0; i < warmup; i++) {
+        return median(runs, warmup, 0, body);
+    }
+
+    /**
+     * Median seconds of {@code runs} calls after untimed ones: at least {@code warmup} of them, and for at least
+     * {@code warmupSeconds}, which gives the JVM's compilers time to reach the steady state a long-running job
+     * works in (the tiny model's forward measured 29.5 ms after 10 warm-up calls, 22.9 ms after 100).
+     */
+    static double median(int runs, int warmup, double warmupSeconds, Supplier<?> body) {
+        long warmupEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
+        for (int i = 0; i < warmup || System.nanoTime() < warmupEnd; i++) {
             body.get();
         }
         double[] seconds = new double[runs];

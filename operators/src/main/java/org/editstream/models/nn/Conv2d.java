@@ -1,28 +1,31 @@
 package org.editstream.models.nn;
 
+import ai.djl.Device;
+import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.editstream.models.Parameters;
 
 /**
  * 2-D convolution, NCHW; {@code weight} [out, in, k, k], {@code bias} [out].
  *
- * <p>On a CPU, a convolution whose weights outweigh its input's patches by {@link #WEIGHT_BOUND} or more (many
- * channels at a small resolution: SD's 1280- and 2560-channel convolutions at 4x4 and 8x8) is one matrix
- * product over the patches: oneDNN's convolution kernel spends its time on the weights there (a [2, 2560, 4, 4]
- * to 1280-channel 3x3 convolution took 70 ms, the product 24 ms; at 8x8, 98 and 56 ms), while it is the faster
- * of the two wherever the activations dominate (a [2, 320, 32, 32] one: 21 ms against 29 ms).
+ * <p>On a CPU (float32), the first call packs the weights once into the blocked layout oneDNN's kernel reads
+ * ({@link Kernels#packConvolution}) and releases the dense copy; every call after that convolves with the packed
+ * weights. libtorch's own convolution reorders the weights on every call, which is most of a small convolution's
+ * cost beyond the arithmetic and, for SD's 640- to 2560-channel ones, megabytes of copying per call (see the
+ * README's engine benchmark). Elsewhere (a GPU, half precision, a libtorch without oneDNN, or
+ * {@code -Deditstream.packed-convolution=false}) it is libtorch's convolution on the dense weights.
  */
 public final class Conv2d {
-    /** Weight elements per patch element from which the matrix product is used. */
-    static final long WEIGHT_BOUND = 4;
+    /** System property that, set to {@code false}, keeps every convolution on libtorch's dense-weight kernel. */
+    public static final String PACKED_PROPERTY = "editstream.packed-convolution";
+    private static final boolean PACK = Boolean.parseBoolean(System.getProperty(PACKED_PROPERTY, "true"));
 
-    private final NDArray weight;
-    /** The weights as the matrix [out, in * k * k] (a view, made once: an operation on the weights would leave its
-     * result in their long-lived manager). */
-    private final NDArray weightMatrix;
+    /** The dense weights until they are packed, then null (their storage is released). */
+    private volatile NDArray weight;
+    private volatile TorchScript.Value packed;
     private final NDArray bias;
-    private final int kernel;
     private final int strideSize;
     private final int paddingSize;
     private final Shape stride;
@@ -30,9 +33,7 @@ public final class Conv2d {
 
     public Conv2d(Parameters p, long in, long out, int kernel, int stride, int padding) {
         this.weight = p.get("weight", out, in, kernel, kernel);
-        this.weightMatrix = weight == null ? null : weight.reshape(out, in * kernel * kernel);
         this.bias = p.get("bias", out);
-        this.kernel = kernel;
         this.strideSize = stride;
         this.paddingSize = padding;
         this.stride = new Shape(stride, stride);
@@ -40,22 +41,50 @@ public final class Conv2d {
     }
 
     public NDArray forward(NDArray x) {
-        if (weightBound(x)) {
-            return Kernels.convolutionAsMatmul(x, weightMatrix, bias, kernel, strideSize, paddingSize);
+        TorchScript.Value weights = packed;
+        if (weights == null && packs(x)) {
+            weights = pack(x.getShape());
+        }
+        if (weights != null) {
+            if (!packs(x)) {
+                throw new EngineException("convolution weights packed for float32 on the CPU, called with "
+                        + x.getDataType() + " on " + x.getDevice());
+            }
+            return Kernels.packedConvolution(x, weights);
         }
         return ai.djl.nn.convolutional.Conv2d.conv2d(x, weight, bias, stride, padding, new Shape(1, 1), 1)
                 .singletonOrThrow();
     }
 
-    /** Whether x's convolution is dominated by the weights, on a CPU. */
-    boolean weightBound(NDArray x) {
-        if (kernel == 1 || x.getDevice().isGpu()) {
-            return false;
+    /** Whether this convolution's weights are packed (after its first call on a CPU). */
+    boolean isPacked() {
+        return packed != null;
+    }
+
+    /** How convolutions are computed on a CPU in this JVM, for start-up lines and benchmarks. */
+    public static String onCpu() {
+        if (!PACK) {
+            return "dense weights (-D" + PACKED_PROPERTY + "=false)";
         }
-        Shape s = x.getShape();
-        long rows = (s.get(2) + 2L * paddingSize - kernel) / strideSize + 1;
-        long columns = (s.get(3) + 2L * paddingSize - kernel) / strideSize + 1;
-        long patches = s.get(0) * s.get(1) * kernel * kernel * rows * columns;
-        return weight.getShape().size() >= WEIGHT_BOUND * patches;
+        String unavailable = Kernels.convolutionPacking();
+        return unavailable == null ? "weights packed for oneDNN" : "dense weights (packing unavailable: " + unavailable + ")";
+    }
+
+    private boolean packs(NDArray x) {
+        NDArray dense = weight;
+        return PACK && Device.Type.CPU.equals(x.getDevice().getDeviceType()) && x.getDataType() == DataType.FLOAT32
+                && (dense == null || Device.Type.CPU.equals(dense.getDevice().getDeviceType()) && dense.getDataType() == DataType.FLOAT32)
+                && Kernels.convolutionPacking() == null;
+    }
+
+    /** Packs the weights for inputs of {@code input}'s size, once; concurrent first calls wait for it. */
+    private synchronized TorchScript.Value pack(Shape input) {
+        if (packed == null) {
+            NDArray dense = weight;
+            packed = Kernels.packConvolution(dense, bias, strideSize, paddingSize, input);
+            weight = null;
+            dense.close();
+        }
+        return packed;
     }
 }

@@ -2,12 +2,14 @@ package org.editstream.models.nn;
 
 import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * libtorch kernels that DJL's operator set lacks, each one native call where DJL would need several passes over
- * memory: group normalisation (with SiLU fused in place), fused scaled dot-product attention and convolution as
- * one matrix product over the input's patches. They are the
- * methods of one TorchScript module, compiled once per JVM on first use; the layers in this package call them.
+ * memory: group normalisation (with SiLU fused in place) and fused scaled dot-product attention, the methods of one
+ * TorchScript module; and convolution with weights packed once into oneDNN's blocked layout, a second module,
+ * because only libtorch builds with oneDNN have those operators. Each module is compiled once per JVM on first
+ * use; the layers in this package call them.
  */
 final class Kernels {
     private static final String SOURCE = """
@@ -21,16 +23,29 @@ final class Kernels {
                 return x.reshape([x.size(0), x.size(1), heads, x.size(2) // heads]).transpose(1, 2)
               def merge(self: __torch__.Kernels, x: Tensor) -> Tensor:
                 return x.transpose(1, 2).reshape([x.size(0), x.size(2), x.size(1) * x.size(3)])
-              def convolution_as_matmul(self: __torch__.Kernels, x: Tensor, weight: Tensor, bias: Tensor, kernel: int, stride: int, padding: int) -> Tensor:
-                rows = (x.size(2) + 2 * padding - kernel) // stride + 1
-                columns = (x.size(3) + 2 * padding - kernel) // stride + 1
-                patches = torch.im2col(x, [kernel, kernel], [1, 1], [padding, padding], [stride, stride])
-                out = torch.matmul(weight, patches).add_(bias.unsqueeze(1))
-                return out.reshape([x.size(0), weight.size(0), rows, columns])
               def group_norm(self: __torch__.Kernels, x: Tensor, groups: int, weight: Tensor, bias: Tensor, eps: float) -> Tensor:
                 return torch.group_norm(x, groups, weight, bias, eps)
               def group_norm_silu(self: __torch__.Kernels, x: Tensor, groups: int, weight: Tensor, bias: Tensor, eps: float) -> Tensor:
                 return torch.silu_(torch.group_norm(x, groups, weight, bias, eps))
+            """;
+
+    /**
+     * oneDNN's prepacked convolution. {@code pack} reorders the weights into the layout oneDNN's kernel reads for
+     * inputs of the given size (other sizes still work; oneDNN reorders again where it wants another layout) and
+     * then empties the dense weight tensor: the packed context keeps a reference to it, which would otherwise hold
+     * a second copy of every convolution's weights.
+     */
+    private static final String PACKING_SOURCE = """
+              def pack(self: __torch__.PackedConvolution, weight: Tensor, bias: Tensor, stride: int, padding: int, input: List[int]) -> __torch__.torch.classes.mkldnn.ConvOpContext:
+                packed = ops.mkldnn_prepacked.conv2d_prepack(weight, bias, [stride, stride], [padding, padding], [1, 1], 1, input, "none")
+                weight.set_()
+                return packed
+              def pack_unbiased(self: __torch__.PackedConvolution, weight: Tensor, stride: int, padding: int, input: List[int]) -> __torch__.torch.classes.mkldnn.ConvOpContext:
+                packed = ops.mkldnn_prepacked.conv2d_prepack(weight, None, [stride, stride], [padding, padding], [1, 1], 1, input, "none")
+                weight.set_()
+                return packed
+              def run(self: __torch__.PackedConvolution, x: Tensor, packed: __torch__.torch.classes.mkldnn.ConvOpContext) -> Tensor:
+                return ops.mkldnn_prepacked.conv2d_run(x, packed)
             """;
 
     private Kernels() {
@@ -43,11 +58,33 @@ final class Kernels {
     }
 
     /**
-     * A square convolution of x [N, in, H, W] computed as {@code weight} [out, in * k * k] times the patches
-     * [N, in * k * k, H' * W'] (im2col), plus {@code bias} [out].
+     * The weights [out, in, k, k] of a square convolution (and its bias [out], or null) packed for inputs of
+     * {@code input}'s shape, owned by the weights' manager. The dense {@code weight} is emptied (its storage
+     * released): the caller closes it and convolves with {@link #packedConvolution} from then on.
+     *
+     * @throws EngineException when this libtorch has no oneDNN convolution ({@link #convolutionPacking()})
      */
-    static NDArray convolutionAsMatmul(NDArray x, NDArray weight, NDArray bias, int kernel, int stride, int padding) {
-        return module().call("convolution_as_matmul", x.getManager(), x, weight, bias, kernel, stride, padding);
+    static TorchScript.Value packConvolution(NDArray weight, NDArray bias, int stride, int padding, Shape input) {
+        TorchScript packing = packing();
+        return bias == null ? packing.callForValue("pack_unbiased", weight.getManager(), weight, stride, padding, input.getShape())
+                : packing.callForValue("pack", weight.getManager(), weight, bias, stride, padding, input.getShape());
+    }
+
+    /** The convolution of x [N, in, H, W] with weights {@link #packConvolution} packed; any N, H and W. */
+    static NDArray packedConvolution(NDArray x, TorchScript.Value packed) {
+        return packing().call("run", x.getManager(), x, packed);
+    }
+
+    /** Null when this JVM's libtorch packs convolution weights, else why not. */
+    static String convolutionPacking() {
+        return Packing.MODULE == null ? Packing.failure.getMessage() : null;
+    }
+
+    private static TorchScript packing() {
+        if (Packing.MODULE == null) {
+            throw new EngineException("libtorch cannot pack convolution weights: " + Packing.failure.getMessage(), Packing.failure);
+        }
+        return Packing.MODULE;
     }
 
     /** torch's group_norm of [N, C, ...] with per-channel {@code weight} and {@code bias} [C]. */
@@ -60,6 +97,21 @@ final class Kernels {
             throw new EngineException("libtorch did not compile EditStream's kernels: " + Compiled.failure.getMessage(), Compiled.failure);
         }
         return Compiled.MODULE;
+    }
+
+    /** Compiled when first needed, once; a failure (a libtorch built without oneDNN) is kept. */
+    private static final class Packing {
+        private static RuntimeException failure;
+        static final TorchScript MODULE = compile();
+
+        private static TorchScript compile() {
+            try {
+                return TorchScript.compile("PackedConvolution", PACKING_SOURCE);
+            } catch (RuntimeException e) {
+                failure = e;
+                return null;
+            }
+        }
     }
 
     /** Compiled when first needed, once; a failure is kept and reported by every call. */

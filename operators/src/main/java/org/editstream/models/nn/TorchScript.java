@@ -74,22 +74,71 @@ public final class TorchScript implements AutoCloseable {
 
     /**
      * Runs a method. Arguments are arrays (passed as tensors), {@code Integer}/{@code Long} (int),
-     * {@code Double}/{@code Float} (float) or {@code Boolean} (bool).
+     * {@code Double}/{@code Float} (float), {@code Boolean} (bool), {@code long[]} (List[int]) or a {@link Value}
+     * an earlier call returned.
      *
      * @return the tensor the method returns, attached to {@code results}
      */
     public NDArray call(String method, NDManager results, Object... arguments) {
-        List<IValue> inputs = new ArrayList<>(arguments.length);
+        try (IValue out = run(method, arguments)) {
+            return out.toTensor((PtNDManager) results);
+        }
+    }
+
+    /**
+     * Runs a method that returns an object other than a tensor (a TorchScript class instance, such as a packed
+     * weight), to be passed to later calls. The value is attached to {@code owner}, which closes it.
+     */
+    public Value callForValue(String method, NDManager owner, Object... arguments) {
+        Value value = new Value(run(method, arguments), owner);
+        owner.attachInternal(value.uid(), value);
+        return value;
+    }
+
+    private IValue run(String method, Object... arguments) {
+        List<IValue> created = new ArrayList<>(arguments.length);
         try {
-            for (Object argument : arguments) {
-                inputs.add(value(argument));
+            long[] handles = new long[arguments.length];
+            for (int i = 0; i < arguments.length; i++) {
+                if (arguments[i] instanceof Value v) {
+                    handles[i] = v.value.getHandle();
+                } else {
+                    IValue input = value(arguments[i]);
+                    created.add(input);
+                    handles[i] = input.getHandle();
+                }
             }
-            long[] handles = inputs.stream().mapToLong(IValue::getHandle).toArray();
-            try (IValue out = Native.run(module.getHandle(), method, handles)) {
-                return out.toTensor((PtNDManager) results);
-            }
+            return Native.run(module.getHandle(), method, handles);
         } finally {
-            inputs.forEach(IValue::close);
+            created.forEach(IValue::close);
+        }
+    }
+
+    /** An object a method returned, held natively until closed (by the manager it was attached to). */
+    public static final class Value implements AutoCloseable {
+        private final IValue value;
+        private final NDManager owner;
+        private final String uid;
+
+        private Value(IValue value, NDManager owner) {
+            this.value = value;
+            this.owner = owner;
+            this.uid = "torchscript-value-" + value.getHandle();
+        }
+
+        private String uid() {
+            return uid;
+        }
+
+        /** The TorchScript type of the object, as libtorch names it. */
+        public String type() {
+            return value.getType();
+        }
+
+        @Override
+        public void close() {
+            value.close();
+            owner.detachInternal(uid);
         }
     }
 
@@ -158,6 +207,8 @@ public final class TorchScript implements AutoCloseable {
             return IValue.from(((Number) argument).doubleValue());
         } else if (argument instanceof Boolean b) {
             return IValue.from(b);
+        } else if (argument instanceof long[] list) {
+            return IValue.listFrom(list);
         }
         throw new IllegalArgumentException("no TorchScript value for " + (argument == null ? "null" : argument.getClass().getName()));
     }

@@ -8,46 +8,132 @@ import org.editstream.models.Parameters;
 import org.editstream.models.WeightSet;
 import org.junit.jupiter.api.Test;
 
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class Conv2dTest {
     @Test
-    void weightBoundConvolutionsAreTheMatrixProductOfThePatchesAndEqualTheKernel() {
+    void packedWeightsGiveLibtorchsConvolutionAtEverySizeAndTheDenseCopyIsReleased() {
+        assumeTrue(Kernels.convolutionPacking() == null, () -> "this libtorch packs no convolutions: " + Kernels.convolutionPacking());
         try (NDManager m = NDManager.newBaseManager()) {
             m.getEngine().setRandomSeed(6);
             Parameters p = WeightSet.random(m, DataType.FLOAT32).root();
-            NDArray weight = p.get("weight", 48, 40, 3, 3);
-            NDArray bias = p.get("bias", 48);
-            Conv2d same = new Conv2d(p, 40, 48, 3, 1, 1);
-            Conv2d strided = new Conv2d(p, 40, 48, 3, 2, 1);
-
-            // few pixels, many channels: the weights (17280) outweigh the patches (2 x 360 x 3 x 2 = 4320) four times
-            NDArray small = m.randomNormal(new Shape(2, 40, 3, 2));
-            assertThat(same.weightBound(small)).isTrue();
-            assertThat(same.forward(small).getShape()).isEqualTo(new Shape(2, 48, 3, 2));
-            assertThat(difference(same.forward(small), kernel(small, weight, bias, 1))).isLessThan(1e-5f);
-            NDArray odd = m.randomNormal(new Shape(1, 40, 5, 3));
-            assertThat(strided.weightBound(odd)).isTrue();
-            assertThat(strided.forward(odd).getShape()).isEqualTo(new Shape(1, 48, 3, 2));
-            assertThat(difference(strided.forward(odd), kernel(odd, weight, bias, 2))).isLessThan(1e-5f);
-
-            // the product leaves nothing in the weights' manager
-            try (NDManager activations = NDManager.newBaseManager()) {
-                int held = m.getManagedArrays().size();
-                NDArray input = activations.randomNormal(new Shape(2, 40, 3, 2));
-                NDArray out = same.forward(input);
-                assertThat(out.getManager()).isSameAs(activations);
-                assertThat(m.getManagedArrays()).hasSize(held);
+            // kernel, stride, padding, in, out; then inputs of several sizes, the first of which the weights are packed for
+            int[][] layers = {{3, 1, 1, 40, 48}, {3, 2, 1, 40, 48}, {3, 2, 0, 12, 12}, {1, 1, 0, 24, 16}, {3, 1, 1, 4, 32}};
+            long[][] sizes = {{2, 16, 12}, {1, 5, 3}, {3, 7, 9}, {2, 16, 12}};
+            for (int i = 0; i < layers.length; i++) {
+                int[] l = layers[i];
+                Parameters lp = p.child("layer" + i);
+                Conv2d conv = new Conv2d(lp, l[3], l[4], l[0], l[1], l[2]);
+                NDArray weight = lp.get("weight", l[4], l[3], l[0], l[0]);
+                NDArray dense = weight.duplicate();
+                NDArray bias = lp.get("bias", l[4]);
+                assertThat(conv.isPacked()).isFalse();
+                for (long[] s : sizes) {
+                    NDArray x = m.randomNormal(new Shape(s[0], l[3], s[1], s[2]));
+                    NDArray expected = kernel(x, dense, bias, l[1], l[2]);
+                    NDArray actual = conv.forward(x);
+                    assertThat(actual.getShape()).as("layer %d at %s", i, x.getShape()).isEqualTo(expected.getShape());
+                    assertThat(difference(actual, expected)).as("layer %d at %s", i, x.getShape()).isLessThan(1e-5f);
+                }
+                assertThat(conv.isPacked()).isTrue();
+                assertThat(m.getManagedArrays().stream().noneMatch(a -> a == weight)).as("the dense weights, released once packed").isTrue();
             }
-
-            NDArray large = m.randomNormal(new Shape(2, 40, 16, 12));
-            assertThat(same.weightBound(large)).isFalse();
-            assertThat(difference(same.forward(large), kernel(large, weight, bias, 1))).isEqualTo(0f);
         }
     }
 
-    private static NDArray kernel(NDArray x, NDArray weight, NDArray bias, int stride) {
-        return ai.djl.nn.convolutional.Conv2d.conv2d(x, weight, bias, new Shape(stride, stride), new Shape(1, 1),
+    @Test
+    void packedConvolutionsLeaveNothingInTheWeightsManager() {
+        assumeTrue(Kernels.convolutionPacking() == null, () -> "this libtorch packs no convolutions: " + Kernels.convolutionPacking());
+        try (NDManager weights = NDManager.newBaseManager(); NDManager activations = NDManager.newBaseManager()) {
+            Conv2d conv = new Conv2d(WeightSet.random(weights, DataType.FLOAT32).root(), 8, 8, 3, 1, 1);
+            conv.forward(activations.randomNormal(new Shape(1, 8, 6, 6))); // packs
+            int held = weights.getManagedArrays().size();
+            NDArray out = conv.forward(activations.randomNormal(new Shape(2, 8, 5, 7)));
+            assertThat(out.getManager()).isSameAs(activations);
+            assertThat(out.getShape()).isEqualTo(new Shape(2, 8, 5, 7));
+            assertThat(weights.getManagedArrays()).hasSize(held);
+        }
+    }
+
+    @Test
+    void concurrentFirstCallsPackOnceAndAgree() throws Exception {
+        try (NDManager m = NDManager.newBaseManager()) {
+            m.getEngine().setRandomSeed(8);
+            Parameters p = WeightSet.random(m, DataType.FLOAT32).root();
+            Conv2d conv = new Conv2d(p, 16, 16, 3, 1, 1);
+            NDArray dense = p.get("weight", 16, 16, 3, 3).duplicate();
+            NDArray x = m.randomNormal(new Shape(2, 16, 12, 12));
+            NDArray expected = kernel(x, dense, p.get("bias", 16), 1, 1);
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            try {
+                java.util.List<Future<float[]>> results = new java.util.ArrayList<>();
+                for (int i = 0; i < 4; i++) {
+                    results.add(pool.submit(() -> {
+                        try (NDManager request = NDManager.newBaseManager()) {
+                            NDArray input = x.duplicate();
+                            input.attach(request);
+                            return conv.forward(input).toFloatArray();
+                        }
+                    }));
+                }
+                for (Future<float[]> result : results) {
+                    NDArray actual = m.create(result.get(30, TimeUnit.SECONDS), expected.getShape());
+                    assertThat(difference(actual, expected)).isLessThan(1e-5f);
+                }
+            } finally {
+                pool.shutdown();
+            }
+        }
+    }
+
+    @Test
+    void otherPrecisionsConvolveTheDenseWeights() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            m.getEngine().setRandomSeed(9);
+            Parameters single = WeightSet.random(m, DataType.FLOAT32).root();
+            Conv2d reference = new Conv2d(single, 6, 10, 3, 1, 1);
+            NDArray weight = single.get("weight", 10, 6, 3, 3).toType(DataType.FLOAT64, false);
+            NDArray bias = single.get("bias", 10).toType(DataType.FLOAT64, false);
+            Conv2d doubled = new Conv2d(new Fixed(weight, bias), 6, 10, 3, 1, 1);
+            NDArray x = m.randomNormal(new Shape(1, 6, 9, 7));
+            NDArray out = doubled.forward(x.toType(DataType.FLOAT64, false));
+            assertThat(doubled.isPacked()).isFalse();
+            assertThat(out.getDataType()).isEqualTo(DataType.FLOAT64);
+            assertThat(difference(out.toType(DataType.FLOAT32, false), reference.forward(x))).isLessThan(1e-5f);
+        }
+    }
+
+    /** One weight and one bias, whatever the names. */
+    private record Fixed(NDArray weight, NDArray bias) implements Parameters {
+        @Override
+        public NDArray get(String name, long... shape) {
+            return name.equals("weight") ? weight : bias;
+        }
+
+        @Override
+        public Parameters child(String name) {
+            return this;
+        }
+
+        @Override
+        public boolean has(String name) {
+            return true;
+        }
+
+        @Override
+        public String path(String name) {
+            return name;
+        }
+    }
+
+    private static NDArray kernel(NDArray x, NDArray weight, NDArray bias, int stride, int padding) {
+        return ai.djl.nn.convolutional.Conv2d.conv2d(x, weight, bias, new Shape(stride, stride), new Shape(padding, padding),
                 new Shape(1, 1), 1).singletonOrThrow();
     }
 

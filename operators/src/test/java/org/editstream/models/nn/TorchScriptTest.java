@@ -32,6 +32,29 @@ class TorchScriptTest {
     }
 
     @Test
+    void objectsMethodsReturnAreHeldForLaterCallsUntilTheirManagerCloses() {
+        try (TorchScript module = TorchScript.compile("Scales", """
+                  def make(self: __torch__.Scales, factors: List[int]) -> Tuple[List[int], int]:
+                    return (factors, len(factors))
+                  def apply(self: __torch__.Scales, x: Tensor, scales: Tuple[List[int], int]) -> Tensor:
+                    factors, n = scales
+                    return x * factors[n - 1]
+                """);
+             NDManager m = NDManager.newBaseManager()) {
+            NDArray x = m.create(new float[] {1f, -2f});
+            TorchScript.Value scales;
+            try (NDManager owner = NDManager.newBaseManager()) {
+                scales = module.callForValue("make", owner, new long[] {2, 5});
+                assertThat(scales.type()).isEqualTo("(int[], int)");
+                assertThat(module.call("apply", m, x, scales).toFloatArray()).containsExactly(5f, -10f);
+                assertThat(module.call("apply", m, x.mul(2), scales).toFloatArray()).containsExactly(10f, -20f);
+            }
+            // closing its manager released it
+            assertThatThrownBy(() -> module.call("apply", m, x, scales)).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    @Test
     void badSourceIsAnEngineErrorNamingTheClass() {
         assertThatThrownBy(() -> TorchScript.compile("Broken", "  def f(self: __torch__.Broken) -> Tensor:\n    return undefined_name\n"))
                 .isInstanceOf(EngineException.class).hasMessageContaining("Broken");
