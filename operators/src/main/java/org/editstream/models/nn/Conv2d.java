@@ -43,11 +43,12 @@ public final class Conv2d {
 
     public NDArray forward(NDArray x) {
         TorchScript.Value weights = packed;
-        if (weights == null && packs(x)) {
+        boolean packable = packs(x);
+        if (weights == null && packable) {
             weights = pack(x.getShape());
         }
         if (weights != null) {
-            if (!packs(x)) {
+            if (!packable) {
                 throw new EngineException("convolution weights packed for float32 on the CPU, called with "
                         + x.getDataType() + " on " + x.getDevice());
             }
@@ -73,9 +74,11 @@ public final class Conv2d {
 
     private boolean packs(NDArray x) {
         NDArray dense = weight;
-        return PACK && Device.Type.CPU.equals(x.getDevice().getDeviceType()) && x.getDataType() == DataType.FLOAT32
-                && (dense == null || Device.Type.CPU.equals(dense.getDevice().getDeviceType()) && dense.getDataType() == DataType.FLOAT32)
-                && Kernels.convolutionPacking() == null;
+        return PACK && onCpuInFloat32(x) && (dense == null || onCpuInFloat32(dense)) && Kernels.convolutionPacking() == null;
+    }
+
+    private static boolean onCpuInFloat32(NDArray a) {
+        return Device.Type.CPU.equals(a.getDevice().getDeviceType()) && a.getDataType() == DataType.FLOAT32;
     }
 
     /** Packs the weights for inputs of {@code input}'s size, once; concurrent first calls wait for it. */

@@ -77,14 +77,11 @@ final class Kernels {
 
     /** Null when this JVM's libtorch packs convolution weights, else why not. */
     static String convolutionPacking() {
-        return Packing.MODULE == null ? Packing.failure.getMessage() : null;
+        return Packing.MODULE.failure == null ? null : Packing.MODULE.failure.getMessage();
     }
 
     private static TorchScript packing() {
-        if (Packing.MODULE == null) {
-            throw new EngineException("libtorch cannot pack convolution weights: " + Packing.failure.getMessage(), Packing.failure);
-        }
-        return Packing.MODULE;
+        return Packing.MODULE.get("libtorch cannot pack convolution weights");
     }
 
     /** torch's group_norm of [N, C, ...] with per-channel {@code weight} and {@code bias} [C]. */
@@ -93,39 +90,34 @@ final class Kernels {
     }
 
     private static TorchScript module() {
-        if (Compiled.MODULE == null) {
-            throw new EngineException("libtorch did not compile EditStream's kernels: " + Compiled.failure.getMessage(), Compiled.failure);
-        }
-        return Compiled.MODULE;
+        return Compiled.MODULE.get("libtorch did not compile EditStream's kernels");
     }
 
-    /** Compiled when first needed, once; a failure (a libtorch built without oneDNN) is kept. */
+    /** A module compiled once, or why it did not compile; the failure is kept and reported by every use. */
+    private record Compilation(TorchScript module, RuntimeException failure) {
+        static Compilation of(String className, String source) {
+            try {
+                return new Compilation(TorchScript.compile(className, source), null);
+            } catch (RuntimeException e) {
+                return new Compilation(null, e);
+            }
+        }
+
+        TorchScript get(String problem) {
+            if (module == null) {
+                throw new EngineException(problem + ": " + failure.getMessage(), failure);
+            }
+            return module;
+        }
+    }
+
+    /** Compiled when first needed; a failure is expected from a libtorch built without oneDNN. */
     private static final class Packing {
-        private static RuntimeException failure;
-        static final TorchScript MODULE = compile();
-
-        private static TorchScript compile() {
-            try {
-                return TorchScript.compile("PackedConvolution", PACKING_SOURCE);
-            } catch (RuntimeException e) {
-                failure = e;
-                return null;
-            }
-        }
+        static final Compilation MODULE = Compilation.of("PackedConvolution", PACKING_SOURCE);
     }
 
-    /** Compiled when first needed, once; a failure is kept and reported by every call. */
+    /** Compiled when first needed. */
     private static final class Compiled {
-        private static RuntimeException failure;
-        static final TorchScript MODULE = compile();
-
-        private static TorchScript compile() {
-            try {
-                return TorchScript.compile("Kernels", SOURCE);
-            } catch (RuntimeException e) {
-                failure = e;
-                return null;
-            }
-        }
+        static final Compilation MODULE = Compilation.of("Kernels", SOURCE);
     }
 }
