@@ -3,11 +3,10 @@ package org.editstream.diffusion;
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import org.editstream.models.Fixtures;
+import org.editstream.models.ResidentMemory;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,7 +19,7 @@ class NativeMemoryTest {
                 sd.textToImage("a red dog", "blurry", 4, 7.5, i, 64, 48, StableDiffusion.StepListener.NONE);
             }
             int arrays = sd.manager().getManagedArrays().size();
-            long before = nativeKiB();
+            long before = ResidentMemory.nativeKib();
             for (int i = 0; i < 40; i++) {
                 sd.textToImage("a red dog on the grass " + i, "blurry", 4, 7.5, 100 + i, 64, 48,
                         StableDiffusion.StepListener.NONE);
@@ -30,7 +29,7 @@ class NativeMemoryTest {
                 // one request allocates tens of MB of intermediates, so 40 leaked requests would be far above this; the
                 // margin is for memory freed by the JVM's compilers and libtorch that glibc keeps resident (the
                 // allocator tuning keeps up to 256 MB), which measured 6 - 55 MB here from run to run
-                long growth = nativeKiB() - before;
+                long growth = ResidentMemory.nativeKib() - before;
                 System.out.println("native memory growth over 40 requests: " + growth + " KiB");
                 assertThat(growth).as("native memory growth, KiB").isLessThan(128 * 1024);
             }
@@ -51,29 +50,5 @@ class NativeMemoryTest {
         } finally {
             pool.shutdown();
         }
-    }
-
-    /** Resident memory less what the JVM has committed for its heap and metadata: the native allocations. */
-    private static long nativeKiB() throws IOException {
-        long resident = residentKiB();
-        if (resident < 0) {
-            return -1;
-        }
-        System.gc();
-        var memory = java.lang.management.ManagementFactory.getMemoryMXBean();
-        return resident - (memory.getHeapMemoryUsage().getCommitted() + memory.getNonHeapMemoryUsage().getCommitted()) / 1024;
-    }
-
-    private static long residentKiB() throws IOException {
-        Path status = Path.of("/proc/self/status");
-        if (!Files.exists(status)) {
-            return -1;
-        }
-        for (String line : Files.readAllLines(status)) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        return -1;
     }
 }

@@ -4,7 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import org.editstream.models.NativeAllocator;
 import org.editstream.models.Parameters;
+import org.editstream.models.ResidentMemory;
 import org.editstream.models.WeightSet;
 import org.junit.jupiter.api.Test;
 
@@ -58,6 +60,31 @@ class Conv2dTest {
             assertThat(out.getManager()).isSameAs(activations);
             assertThat(out.getShape()).isEqualTo(new Shape(2, 8, 5, 7));
             assertThat(weights.getManagedArrays()).hasSize(held);
+        }
+    }
+
+    @Test
+    void packingKeepsOneCopyOfTheWeightsResident() {
+        assumeTrue(Kernels.convolutionPacking() == null, () -> "this libtorch packs no convolutions: " + Kernels.convolutionPacking());
+        assumeTrue(ResidentMemory.kib() > 0, "no /proc/self/status to read resident memory from");
+        NativeAllocator.tune(); // as a pipeline does when it loads
+        try (NDManager m = NDManager.newBaseManager()) {
+            // eight 3x3 convolutions of 1024 channels: 8 x 36 MB of weights, each block below glibc's mmap threshold
+            // as the engine tunes it, so heap memory that only a trim hands back
+            Parameters p = WeightSet.random(m, DataType.FLOAT32).root();
+            java.util.List<Conv2d> convs = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                convs.add(new Conv2d(p.child("conv" + i), 1024, 1024, 3, 1, 1));
+            }
+            NDArray x = m.randomNormal(new Shape(1, 1024, 2, 2));
+            long before = ResidentMemory.kib();
+            for (Conv2d conv : convs) {
+                conv.forward(x).close();
+            }
+            long growth = ResidentMemory.kib() - before;
+            System.out.println("resident growth packing 302 MB of weights: " + growth / 1024 + " MB");
+            // keeping the dense copies (or their pages) would add about 302 MB
+            assertThat(growth).as("resident growth, KiB").isLessThan(96 * 1024);
         }
     }
 
