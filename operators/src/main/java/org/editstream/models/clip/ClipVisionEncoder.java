@@ -1,9 +1,9 @@
 package org.editstream.models.clip;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.Shape;
 import org.editstream.models.Parameters;
 import org.editstream.models.nn.Activation;
+import org.editstream.models.nn.Conv2d;
 import org.editstream.models.nn.LayerNorm;
 
 import java.util.ArrayList;
@@ -17,7 +17,7 @@ import java.util.function.UnaryOperator;
  */
 public final class ClipVisionEncoder {
     private final ClipVisionConfig config;
-    private final NDArray patchWeight;
+    private final Conv2d patchEmbedding;
     private final NDArray classEmbedding;
     private final NDArray positionEmbedding;
     private final LayerNorm preNorm;
@@ -28,7 +28,7 @@ public final class ClipVisionEncoder {
         this.config = c;
         long hidden = c.hiddenSize();
         Parameters e = p.child("embeddings");
-        this.patchWeight = e.child("patch_embedding").get("weight", hidden, c.numChannels(), c.patchSize(), c.patchSize());
+        this.patchEmbedding = new Conv2d(e.child("patch_embedding"), c.numChannels(), hidden, c.patchSize(), c.patchSize(), 0, false);
         this.classEmbedding = e.get("class_embedding", hidden);
         this.positionEmbedding = e.child("position_embedding").get("weight", c.patches() + 1L, hidden);
         this.preNorm = new LayerNorm(p.child("pre_layrnorm"), hidden, c.layerNormEps());
@@ -48,10 +48,7 @@ public final class ClipVisionEncoder {
     public NDArray pooled(NDArray pixels) {
         long batch = pixels.getShape().get(0);
         long hidden = config.hiddenSize();
-        Shape stride = new Shape(config.patchSize(), config.patchSize());
-        NDArray patches = ai.djl.nn.convolutional.Conv2d.conv2d(pixels, patchWeight, null, stride, new Shape(0, 0),
-                new Shape(1, 1), 1).singletonOrThrow();
-        patches = patches.reshape(batch, hidden, -1).transpose(0, 2, 1);
+        NDArray patches = patchEmbedding.forward(pixels).reshape(batch, hidden, -1).transpose(0, 2, 1);
         NDArray cls = patches.zerosLike().get(":, 0:1, :").add(classEmbedding);
         NDArray x = preNorm.forward(cls.concat(patches, 1).add(positionEmbedding));
         for (ClipEncoderLayer layer : layers) {

@@ -9,7 +9,7 @@ import org.editstream.models.NativeAllocator;
 import org.editstream.models.Parameters;
 
 /**
- * 2-D convolution, NCHW; {@code weight} [out, in, k, k], {@code bias} [out].
+ * 2-D convolution, NCHW; {@code weight} [out, in, k, k], {@code bias} [out] unless the layer has none.
  *
  * <p>On a CPU (float32), the first call packs the weights once into the blocked layout oneDNN's kernel reads
  * ({@link Kernels#packConvolution}) and releases the dense copy; every call after that convolves with the packed
@@ -33,8 +33,12 @@ public final class Conv2d {
     private final Shape padding;
 
     public Conv2d(Parameters p, long in, long out, int kernel, int stride, int padding) {
+        this(p, in, out, kernel, stride, padding, true);
+    }
+
+    public Conv2d(Parameters p, long in, long out, int kernel, int stride, int padding, boolean bias) {
         this.weight = p.get("weight", out, in, kernel, kernel);
-        this.bias = p.get("bias", out);
+        this.bias = bias ? p.get("bias", out) : null;
         this.strideSize = stride;
         this.paddingSize = padding;
         this.stride = new Shape(stride, stride);

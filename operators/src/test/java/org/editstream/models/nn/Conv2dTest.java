@@ -25,16 +25,18 @@ class Conv2dTest {
         try (NDManager m = NDManager.newBaseManager()) {
             m.getEngine().setRandomSeed(6);
             Parameters p = WeightSet.random(m, DataType.FLOAT32).root();
-            // kernel, stride, padding, in, out; then inputs of several sizes, the first of which the weights are packed for
-            int[][] layers = {{3, 1, 1, 40, 48}, {3, 2, 1, 40, 48}, {3, 2, 0, 12, 12}, {1, 1, 0, 24, 16}, {3, 1, 1, 4, 32}};
+            // kernel, stride, padding, in, out, biased; then inputs of several sizes, the first of which the weights
+            // are packed for
+            int[][] layers = {{3, 1, 1, 40, 48, 1}, {3, 2, 1, 40, 48, 1}, {3, 2, 0, 12, 12, 1}, {1, 1, 0, 24, 16, 1},
+                    {3, 1, 1, 4, 32, 1}, {2, 2, 0, 3, 20, 0}};
             long[][] sizes = {{2, 16, 12}, {1, 5, 3}, {3, 7, 9}, {2, 16, 12}};
             for (int i = 0; i < layers.length; i++) {
                 int[] l = layers[i];
                 Parameters lp = p.child("layer" + i);
-                Conv2d conv = new Conv2d(lp, l[3], l[4], l[0], l[1], l[2]);
+                Conv2d conv = new Conv2d(lp, l[3], l[4], l[0], l[1], l[2], l[5] == 1);
                 NDArray weight = lp.get("weight", l[4], l[3], l[0], l[0]);
                 NDArray dense = weight.duplicate();
-                NDArray bias = lp.get("bias", l[4]);
+                NDArray bias = l[5] == 1 ? lp.get("bias", l[4]) : null;
                 assertThat(conv.isPacked()).isFalse();
                 for (long[] s : sizes) {
                     NDArray x = m.randomNormal(new Shape(s[0], l[3], s[1], s[2]));
