@@ -90,7 +90,12 @@ public final class Conv2d {
         if (packed == null) {
             NDArray dense = weight;
             long bytes = dense.getShape().size() * dense.getDataType().getNumOfBytes();
-            packed = Kernels.packConvolution(dense, bias, strideSize, paddingSize, input);
+            try {
+                packed = Kernels.packConvolution(dense, bias, strideSize, paddingSize, input);
+            } catch (EngineException e) {
+                throw new EngineException("oneDNN could not pack " + dense.getShape() + " convolution weights for input "
+                        + input + " (-D" + PACKED_PROPERTY + "=false convolves with dense weights): " + e.getMessage(), e);
+            }
             weight = null;
             dense.close();
             NativeAllocator.released(bytes);
