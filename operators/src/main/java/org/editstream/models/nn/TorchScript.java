@@ -91,7 +91,7 @@ public final class TorchScript implements AutoCloseable {
      */
     public Value callForValue(String method, NDManager owner, Object... arguments) {
         Value value = new Value(run(method, arguments), owner);
-        owner.attachInternal(value.uid(), value);
+        owner.attachInternal(value.uid, value);
         return value;
     }
 
@@ -124,10 +124,6 @@ public final class TorchScript implements AutoCloseable {
             this.value = value;
             this.owner = owner;
             this.uid = "torchscript-value-" + value.getHandle();
-        }
-
-        private String uid() {
-            return uid;
         }
 
         /** The TorchScript type of the object, as libtorch names it. */
