@@ -65,6 +65,7 @@ class BenchDiffusionCommand implements Callable<Integer> {
             double s = BenchSupport.median(runs, 1, warmup, () -> sd.textToImage("a photo of a red dog on the grass", "",
                     10, 7.5, 1, 64, 64, StableDiffusion.StepListener.NONE));
             out.printf("sd-tiny text-to-image, 10 guided steps, 64x64: %6.3f s    (%.1f steps/s)%n", s, 10 / s);
+            out.printf("convolutions on a CPU so far: %s%n", Conv2d.census());
             out.flush();
         }
         if (!models.skipSd15) {
@@ -76,11 +77,27 @@ class BenchDiffusionCommand implements Callable<Integer> {
                 NDArray sample = m.randomNormal(new Shape(2, config.inChannels(), 32, 32));
                 NDArray context = m.randomNormal(new Shape(2, 77, config.contextDim()));
                 NDArray t = m.create(new float[] {501f, 501f});
-                double s = BenchSupport.median(Math.max(2, runs / 3), 1, () -> unetOnce(unet, sample, context, t));
+                double first = seconds(() -> unetOnce(unet, sample, context, t));
+                double s = BenchSupport.median(Math.max(2, runs / 3), 0, () -> unetOnce(unet, sample, context, t));
                 out.printf("SD-1.5 UNet forward, batch 2, 32x32:          %6.3f s    (%.2f steps/s)%n", s, 1 / s);
+                // a new input shape: packed layers prove their first result there against the dense convolution
+                NDArray one = sample.get("0:1");
+                NDArray oneContext = context.get("0:1");
+                NDArray oneT = t.get("0:1");
+                double proving = seconds(() -> unetOnce(unet, one, oneContext, oneT));
+                double proven = seconds(() -> unetOnce(unet, one, oneContext, oneT));
+                out.printf("SD-1.5 first forward (packs, proves batch 2): %6.3f s; batch 1 first (proves) %.3f s, second %.3f s%n",
+                        first, proving, proven);
+                out.printf("convolutions on a CPU so far: %s%n", Conv2d.census());
             }
         }
         return 0;
+    }
+
+    private static double seconds(Runnable work) {
+        long start = System.nanoTime();
+        work.run();
+        return (System.nanoTime() - start) / 1e9;
     }
 
     private static Object unetOnce(UNet unet, NDArray sample, NDArray context, NDArray t) {

@@ -32,12 +32,9 @@ public final class NativeAllocator {
 
     private interface C extends Library {
         int mallopt(int parameter, int value);
-
-        int malloc_trim(long pad);
     }
 
     private static State state;
-    private static long releasedSinceTrim;
     private static C glibc;
     private static boolean glibcLooked;
 
@@ -50,26 +47,6 @@ public final class NativeAllocator {
             state = apply();
         }
         return state;
-    }
-
-    /**
-     * Notes that {@code bytes} of long-lived native memory were freed (weights replaced by a repacked copy). glibc
-     * keeps such blocks inside the heap, between live ones, where no trim threshold reaches them; once
-     * {@link #TRIM_THRESHOLD} has accumulated, {@code malloc_trim} hands their pages back to the kernel (the packed
-     * convolutions of an SD-1.5 UNet: 5.0 GB resident after the first forward without it, 3.9 GB with it). Nothing
-     * is done under {@code -Deditstream.tune-allocator=false}.
-     */
-    public static synchronized void released(long bytes) {
-        releasedSinceTrim += bytes;
-        if (releasedSinceTrim >= TRIM_THRESHOLD && Boolean.parseBoolean(System.getProperty(PROPERTY, "true"))
-                && glibc() != null) {
-            releasedSinceTrim = 0;
-            try {
-                glibc().malloc_trim(0);
-            } catch (UnsatisfiedLinkError e) {
-                glibc = null; // a C library without malloc_trim
-            }
-        }
     }
 
     /** glibc's allocator functions, or null on another C library or system. */

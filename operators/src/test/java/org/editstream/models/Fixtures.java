@@ -12,7 +12,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The golden fixtures beside the checkout ({@code -Deditstream.shared}, default {@code ../shared}); tests that
- * need them are skipped with a message when they are absent (a user's clone).
+ * need them are skipped with a message when they are absent (a user's clone), and fail in CI ({@code CI=true}),
+ * where a skip would make a pass vacuous.
  */
 public final class Fixtures {
     private Fixtures() {
@@ -21,15 +22,23 @@ public final class Fixtures {
     public static Path root() {
         Path shared = Path.of(System.getProperty("editstream.shared", "../shared"));
         Path fixtures = shared.resolve("fixtures");
-        assumeTrue(Files.isDirectory(fixtures), "golden fixtures not found at " + fixtures.toAbsolutePath()
-                + " (set -Deditstream.shared=DIR to the shared folder); skipping");
+        require(Files.isDirectory(fixtures), "golden fixtures not found at " + fixtures.toAbsolutePath()
+                + " (set -Deditstream.shared=DIR to the shared folder)");
         return fixtures;
     }
 
     public static Path path(String relative) {
         Path p = root().resolve(relative);
-        assumeTrue(Files.exists(p), "fixture " + p + " not found; skipping");
+        require(Files.exists(p), "fixture " + p + " not found");
         return p;
+    }
+
+    /** Skips the test with {@code problem} outside CI; fails it in CI. */
+    private static void require(boolean present, String problem) {
+        if (!present && "true".equalsIgnoreCase(System.getenv("CI"))) {
+            throw new AssertionError(problem + " (CI=true: a missing fixture fails)");
+        }
+        assumeTrue(present, problem + "; skipping");
     }
 
     public static Map<String, NDArray> golden(NDManager manager, String relative) {

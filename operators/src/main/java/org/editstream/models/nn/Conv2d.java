@@ -5,101 +5,299 @@ import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import org.editstream.models.NativeAllocator;
 import org.editstream.models.Parameters;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * 2-D convolution, NCHW; {@code weight} [out, in, k, k], {@code bias} [out] unless the layer has none.
  *
- * <p>On a CPU (float32), the first call packs the weights once into the blocked layout oneDNN's kernel reads
- * ({@link Kernels#packConvolution}) and releases the dense copy; every call after that convolves with the packed
- * weights. libtorch's own convolution reorders the weights on every call, which is most of a small convolution's
- * cost beyond the arithmetic and, for SD's 640- to 2560-channel ones, megabytes of copying per call (see the
- * README's engine benchmark). Elsewhere (a GPU, half precision, a libtorch without oneDNN, or
- * {@code -Deditstream.packed-convolution=false}) it is libtorch's convolution on the dense weights.
+ * <p>On a CPU, two things differ from a plain call of libtorch's convolution, both because of what its oneDNN
+ * kernels do (the README's engine section has the measurements):
+ * <ul>
+ *   <li><b>Whole channel blocks.</b> libtorch 2.7.1's oneDNN (3.7.1) direct convolution gives wrong numbers, or NaN,
+ *   on some CPUs (an AMD EPYC of family 26) for 3x3 layers whose input channels are more than one vector block and
+ *   not a multiple of it (24, 33, 40 channels with AVX-512's 16; 12 and 33 with AVX2's 8), with dense weights as
+ *   with packed ones. Such a layer convolves zero-padded channels: its weights gain zero input channels up to the
+ *   next multiple of {@value #CHANNEL_BLOCK} once, and every input gains zero channels per call, which leaves the
+ *   result as it is and gives oneDNN whole blocks.</li>
+ *   <li><b>Packed weights, proven.</b> In float32, the first call packs the weights once into the blocked layout
+ *   oneDNN's kernel reads ({@link Kernels#packConvolution}); libtorch's own convolution reorders them on every
+ *   call. The first packed result for every input shape is compared with libtorch's im2col convolution of the
+ *   same input ({@link Kernels#referenceConvolution}, no oneDNN involved). A layer whose packed result differs
+ *   computes with that reference from then on, and one logged line names the layer, the shape and the
+ *   difference. So the dense weights stay beside the packed ones.</li>
+ * </ul>
+ * On a GPU it is libtorch's convolution (cuDNN). {@code -Deditstream.packed-convolution=false}, read when a layer is
+ * built, keeps it on dense weights (still on whole channel blocks on a CPU).
  */
 public final class Conv2d {
-    /** System property that, set to {@code false}, keeps every convolution on libtorch's dense-weight kernel. */
+    /** System property that, set to {@code false}, keeps every convolution built after it on the dense weights. */
     public static final String PACKED_PROPERTY = "editstream.packed-convolution";
-    private static final boolean PACK = Boolean.parseBoolean(System.getProperty(PACKED_PROPERTY, "true"));
+    /** On a CPU, input channels are padded to a multiple of this (oneDNN's AVX-512 float32 block, two AVX2 blocks)... */
+    static final int CHANNEL_BLOCK = 16;
+    /** ...unless they are at most this many, which oneDNN's kernels for first layers take as they are. */
+    static final int FEW_CHANNELS = 8;
+    /**
+     * A packed result may differ from the reference by this, plus {@link #RELATIVE_TOLERANCE} of the reference value
+     * and of the reference's mean magnitude (float32 sums of hundreds of terms round to that, while the faults this
+     * guards against are as large as the values themselves).
+     */
+    static final float ABSOLUTE_TOLERANCE = 1e-5f;
+    static final float RELATIVE_TOLERANCE = 1e-4f;
 
-    /** The dense weights until they are packed, then null (their storage is released). */
-    private volatile NDArray weight;
-    private volatile TorchScript.Value packed;
+    private static final Logger LOG = LoggerFactory.getLogger(Conv2d.class);
+    private static final AtomicInteger PACKED = new AtomicInteger();
+    private static final AtomicInteger FELL_BACK = new AtomicInteger();
+    private static final AtomicInteger PADDED = new AtomicInteger();
+
+    private final String name;
+    private final NDArray weight;
     private final NDArray bias;
     private final int strideSize;
     private final int paddingSize;
     private final Shape stride;
     private final Shape padding;
+    private final PackedKernel kernel;
+    /** Whether packing was on when this layer was built. */
+    private final boolean packing;
+    /** Input channels on a CPU: {@code in}, or the next multiple of the block. */
+    private final long blockedChannels;
+    private final AtomicBoolean countedAsPadded = new AtomicBoolean();
+    private final Set<Shape> proven = ConcurrentHashMap.newKeySet();
+    /** The weights with zero input channels up to {@link #blockedChannels}, made on the first CPU call that needs them. */
+    private volatile NDArray blockedWeight;
+    private volatile TorchScript.Value packed;
+    private volatile boolean fellBack;
 
     public Conv2d(Parameters p, long in, long out, int kernel, int stride, int padding) {
         this(p, in, out, kernel, stride, padding, true);
     }
 
     public Conv2d(Parameters p, long in, long out, int kernel, int stride, int padding, boolean bias) {
+        this(p, in, out, kernel, stride, padding, bias, PackedKernel.ONEDNN);
+    }
+
+    /** With the packing kernels given: tests prove the fallback with a kernel that is wrong on purpose. */
+    Conv2d(Parameters p, long in, long out, int kernel, int stride, int padding, boolean bias, PackedKernel packing) {
+        this.name = p.path("weight");
         this.weight = p.get("weight", out, in, kernel, kernel);
         this.bias = bias ? p.get("bias", out) : null;
         this.strideSize = stride;
         this.paddingSize = padding;
         this.stride = new Shape(stride, stride);
         this.padding = new Shape(padding, padding);
+        this.kernel = packing;
+        this.packing = Boolean.parseBoolean(System.getProperty(PACKED_PROPERTY, "true"));
+        this.blockedChannels = in <= FEW_CHANNELS || in % CHANNEL_BLOCK == 0 ? in : (in / CHANNEL_BLOCK + 1) * CHANNEL_BLOCK;
     }
 
     public NDArray forward(NDArray x) {
-        TorchScript.Value weights = packed;
-        boolean packable = packs(x);
-        if (weights == null && packable) {
-            weights = pack(x.getShape());
+        if (!onCpu(x) || !onCpu(weight)) {
+            return dense(x, weight);
         }
-        if (weights != null) {
-            if (!packable) {
-                throw new EngineException("convolution weights packed for float32 on the CPU, called with "
-                        + x.getDataType() + " on " + x.getDevice());
+        if (fellBack) {
+            return reference(x);
+        }
+        NDArray input = blocked(x);
+        try {
+            if (!packing || !inFloat32(x) || !inFloat32(weight) || Kernels.convolutionPacking() != null) {
+                return dense(input, blockedWeight());
             }
-            return Kernels.packedConvolution(x, weights);
+            TorchScript.Value weights = packed != null ? packed : pack(input.getShape());
+            if (weights == null) {
+                return reference(x);
+            }
+            NDArray out = kernel.run(input, weights);
+            return proven.contains(x.getShape()) ? out : prove(x, out);
+        } finally {
+            if (input != x) {
+                input.close();
+            }
         }
-        return ai.djl.nn.convolutional.Conv2d.conv2d(x, weight, bias, stride, padding, new Shape(1, 1), 1)
-                .singletonOrThrow();
     }
 
-    /** Whether this convolution's weights are packed (after its first call on a CPU). */
+    /** Whether this convolution computes with packed weights (after its first call on a CPU, unless it fell back). */
     boolean isPacked() {
-        return packed != null;
+        return packed != null && !fellBack;
+    }
+
+    /** Whether a packed result of this layer differed from the reference, so it computes with the reference. */
+    boolean fellBack() {
+        return fellBack;
+    }
+
+    /** Whether this layer's inputs gain zero channels on a CPU. */
+    boolean padsChannels() {
+        return blockedChannels != weight.getShape().get(1);
     }
 
     /** How convolutions are computed on a CPU in this JVM, for start-up lines and benchmarks. */
     public static String onCpu() {
-        if (!PACK) {
-            return "dense weights (-D" + PACKED_PROPERTY + "=false)";
+        if (!Boolean.parseBoolean(System.getProperty(PACKED_PROPERTY, "true"))) {
+            return "dense weights (-D" + PACKED_PROPERTY + "=false), whole channel blocks";
         }
         String unavailable = Kernels.convolutionPacking();
-        return unavailable == null ? "weights packed for oneDNN" : "dense weights (packing unavailable: " + unavailable + ")";
+        return unavailable == null ? "weights packed for oneDNN, proven per input shape, whole channel blocks"
+                : "dense weights (packing unavailable: " + unavailable + "), whole channel blocks";
     }
 
-    private boolean packs(NDArray x) {
-        NDArray dense = weight;
-        return PACK && onCpuInFloat32(x) && (dense == null || onCpuInFloat32(dense)) && Kernels.convolutionPacking() == null;
+    /** The convolution layers of this JVM that have run on a CPU, by how they compute. */
+    public static Census census() {
+        return new Census(PACKED.get(), FELL_BACK.get(), PADDED.get());
     }
 
-    private static boolean onCpuInFloat32(NDArray a) {
-        return Device.Type.CPU.equals(a.getDevice().getDeviceType()) && a.getDataType() == DataType.FLOAT32;
+    /**
+     * @param packed   layers computing with packed weights
+     * @param fellBack layers whose packed result differed from the reference, now computing with the reference
+     * @param padded   layers whose inputs gain zero channels up to whole blocks (packed or not)
+     */
+    public record Census(int packed, int fellBack, int padded) {
+        @Override
+        public String toString() {
+            return packed + " packed, " + fellBack + " fell back to the im2col reference after a mismatch, " + padded
+                    + " on zero-padded input channels";
+        }
+    }
+
+    private NDArray dense(NDArray x, NDArray w) {
+        return ai.djl.nn.convolutional.Conv2d.conv2d(x, w, bias, stride, padding, new Shape(1, 1), 1).singletonOrThrow();
+    }
+
+    private NDArray reference(NDArray x) {
+        return Kernels.referenceConvolution(x, weight, bias, strideSize, paddingSize);
+    }
+
+    /** x with zero channels up to whole blocks, or x itself. */
+    private NDArray blocked(NDArray x) {
+        if (!padsChannels()) {
+            return x;
+        }
+        if (countedAsPadded.compareAndSet(false, true)) {
+            PADDED.incrementAndGet();
+        }
+        return Kernels.padChannels(x, blockedChannels);
+    }
+
+    private NDArray blockedWeight() {
+        if (!padsChannels()) {
+            return weight;
+        }
+        NDArray w = blockedWeight;
+        if (w == null) {
+            synchronized (this) {
+                if (blockedWeight == null) {
+                    blockedWeight = Kernels.padChannels(weight, blockedChannels);
+                }
+                w = blockedWeight;
+            }
+        }
+        return w;
+    }
+
+    private static boolean onCpu(NDArray a) {
+        return Device.Type.CPU.equals(a.getDevice().getDeviceType());
+    }
+
+    private static boolean inFloat32(NDArray a) {
+        return a.getDataType() == DataType.FLOAT32;
     }
 
     /** Packs the weights for inputs of {@code input}'s size, once; concurrent first calls wait for it. */
     private synchronized TorchScript.Value pack(Shape input) {
-        if (packed == null) {
-            NDArray dense = weight;
-            long bytes = dense.getShape().size() * dense.getDataType().getNumOfBytes();
+        if (packed == null && !fellBack) {
+            NDArray w = blockedWeight();
             try {
-                packed = Kernels.packConvolution(dense, bias, strideSize, paddingSize, input);
+                packed = kernel.pack(w, bias, strideSize, paddingSize, input);
             } catch (EngineException e) {
-                throw new EngineException("oneDNN could not pack " + dense.getShape() + " convolution weights for input "
-                        + input + " (-D" + PACKED_PROPERTY + "=false convolves with dense weights): " + e.getMessage(), e);
+                fallBack("oneDNN could not pack " + name + " " + w.getShape() + " for input " + input + ": " + e.getMessage());
             }
-            weight = null;
-            dense.close();
-            NativeAllocator.released(bytes);
         }
-        return packed;
+        return fellBack ? null : packed;
+    }
+
+    /** The packed result if it equals the reference convolution of {@code x}, else the reference (the layer falls back). */
+    private NDArray prove(NDArray x, NDArray out) {
+        NDArray expected = reference(x);
+        String difference = difference(out, expected);
+        if (difference == null) {
+            expected.close();
+            provenShape(x.getShape());
+            return out;
+        }
+        out.close();
+        fallBack("packed convolution " + name + " " + weight.getShape() + " differs from the im2col reference at input "
+                + x.getShape() + ": " + difference);
+        return expected;
+    }
+
+    /** Null when {@code actual} equals {@code expected} within the tolerances, else how they differ. */
+    static String difference(NDArray actual, NDArray expected) {
+        if (!actual.getShape().equals(expected.getShape())) {
+            return "shape " + actual.getShape() + " instead of " + expected.getShape();
+        }
+        float mean;
+        try (NDArray magnitude = expected.abs(); NDArray numbers = magnitude.get(magnitude.isNaN().logicalNot())) {
+            mean = numbers.isEmpty() ? 0f : numbers.mean().getFloat();
+        }
+        try (NDArray magnitude = expected.abs();
+             NDArray error = actual.sub(expected).abs();
+             NDArray bound = magnitude.add(mean).mul(RELATIVE_TOLERANCE).add(ABSOLUTE_TOLERANCE);
+             NDArray expectedNumbers = expected.isNaN().logicalNot();
+             // NaN compares false, so a NaN where the reference has a number is counted here
+             NDArray wrong = error.lte(bound).logicalNot().logicalAnd(expectedNumbers);
+             NDArray count = wrong.countNonzero()) {
+            long n = count.getLong();
+            if (n == 0) {
+                return null;
+            }
+            try (NDArray max = error.max()) {
+                return n + " of " + expected.size() + " values beyond " + ABSOLUTE_TOLERANCE + " + " + RELATIVE_TOLERANCE
+                        + " x (|reference| + its mean), largest difference " + max.getFloat();
+            }
+        }
+    }
+
+    private synchronized void provenShape(Shape shape) {
+        if (!fellBack && proven.add(shape) && proven.size() == 1) {
+            PACKED.incrementAndGet();
+        }
+    }
+
+    private synchronized void fallBack(String why) {
+        if (fellBack) {
+            return;
+        }
+        fellBack = true;
+        if (!proven.isEmpty()) {
+            PACKED.decrementAndGet();
+        }
+        FELL_BACK.incrementAndGet();
+        LOG.warn("{}; this layer computes with libtorch's im2col convolution from now on (-D{}=false turns packing off "
+                + "everywhere)", why, PACKED_PROPERTY);
+    }
+
+    /** How packed weights are made and used: oneDNN's prepacked convolution unless a test says otherwise. */
+    interface PackedKernel {
+        PackedKernel ONEDNN = new PackedKernel() {
+            @Override
+            public TorchScript.Value pack(NDArray weight, NDArray bias, int stride, int padding, Shape input) {
+                return Kernels.packConvolution(weight, bias, stride, padding, input);
+            }
+
+            @Override
+            public NDArray run(NDArray x, TorchScript.Value packed) {
+                return Kernels.packedConvolution(x, packed);
+            }
+        };
+
+        TorchScript.Value pack(NDArray weight, NDArray bias, int stride, int padding, Shape input);
+
+        NDArray run(NDArray x, TorchScript.Value packed);
     }
 }

@@ -6,8 +6,8 @@ import ai.djl.ndarray.types.Shape;
 
 /**
  * libtorch kernels that DJL's operator set lacks, each one native call where DJL would need several passes over
- * memory: group normalisation (with SiLU fused in place) and fused scaled dot-product attention, the methods of one
- * TorchScript module; and convolution with weights packed once into oneDNN's blocked layout, a second module,
+ * memory: group normalisation (with SiLU fused in place), fused scaled dot-product attention, channel padding and the
+ * im2col convolution, the methods of one TorchScript module; and convolution with weights packed once into oneDNN's blocked layout, a second module,
  * because only libtorch builds with oneDNN have those operators. Each module is compiled once per JVM on first
  * use; the layers in this package call them.
  */
@@ -25,25 +25,27 @@ final class Kernels {
                 return x.transpose(1, 2).reshape([x.size(0), x.size(2), x.size(1) * x.size(3)])
               def group_norm(self: __torch__.Kernels, x: Tensor, groups: int, weight: Tensor, bias: Tensor, eps: float) -> Tensor:
                 return torch.group_norm(x, groups, weight, bias, eps)
+              def reference_convolution(self: __torch__.Kernels, x: Tensor, weight: Tensor, bias: Tensor, stride: int, padding: int) -> Tensor:
+                return ops.aten._slow_conv2d_forward(x, weight, [weight.size(2), weight.size(3)], bias, [stride, stride], [padding, padding])
+              def reference_convolution_unbiased(self: __torch__.Kernels, x: Tensor, weight: Tensor, stride: int, padding: int) -> Tensor:
+                return ops.aten._slow_conv2d_forward(x, weight, [weight.size(2), weight.size(3)], None, [stride, stride], [padding, padding])
+              def pad_channels(self: __torch__.Kernels, x: Tensor, channels: int) -> Tensor:
+                return torch.constant_pad_nd(x, [0, 0, 0, 0, 0, channels - x.size(1)], 0.)
               def group_norm_silu(self: __torch__.Kernels, x: Tensor, groups: int, weight: Tensor, bias: Tensor, eps: float) -> Tensor:
                 return torch.silu_(torch.group_norm(x, groups, weight, bias, eps))
             """;
 
     /**
      * oneDNN's prepacked convolution. {@code pack} reorders the weights into the layout oneDNN's kernel reads for
-     * inputs of the given size (other sizes still work; oneDNN reorders again where it wants another layout) and
-     * then empties the dense weight tensor: the packed context keeps a reference to it, which would otherwise hold
-     * a second copy of every convolution's weights.
+     * inputs of the given size (other sizes still work; oneDNN reorders again where it wants another layout). The
+     * packed context keeps a reference to the dense weights, which {@link Conv2d} keeps too, to prove each new input
+     * shape against.
      */
     private static final String PACKING_SOURCE = """
               def pack(self: __torch__.PackedConvolution, weight: Tensor, bias: Tensor, stride: int, padding: int, input: List[int]) -> __torch__.torch.classes.mkldnn.ConvOpContext:
-                packed = ops.mkldnn_prepacked.conv2d_prepack(weight, bias, [stride, stride], [padding, padding], [1, 1], 1, input, "none")
-                weight.set_()
-                return packed
+                return ops.mkldnn_prepacked.conv2d_prepack(weight, bias, [stride, stride], [padding, padding], [1, 1], 1, input, "none")
               def pack_unbiased(self: __torch__.PackedConvolution, weight: Tensor, stride: int, padding: int, input: List[int]) -> __torch__.torch.classes.mkldnn.ConvOpContext:
-                packed = ops.mkldnn_prepacked.conv2d_prepack(weight, None, [stride, stride], [padding, padding], [1, 1], 1, input, "none")
-                weight.set_()
-                return packed
+                return ops.mkldnn_prepacked.conv2d_prepack(weight, None, [stride, stride], [padding, padding], [1, 1], 1, input, "none")
               def run(self: __torch__.PackedConvolution, x: Tensor, packed: __torch__.torch.classes.mkldnn.ConvOpContext) -> Tensor:
                 return ops.mkldnn_prepacked.conv2d_run(x, packed)
             """;
@@ -59,8 +61,7 @@ final class Kernels {
 
     /**
      * The weights [out, in, k, k] of a square convolution (and its bias [out], or null) packed for inputs of
-     * {@code input}'s shape, owned by the weights' manager. The dense {@code weight} is emptied (its storage
-     * released): the caller closes it and convolves with {@link #packedConvolution} from then on.
+     * {@code input}'s shape, owned by the weights' manager, for {@link #packedConvolution}.
      *
      * @throws EngineException when this libtorch has no oneDNN convolution ({@link #convolutionPacking()})
      */
@@ -82,6 +83,21 @@ final class Kernels {
 
     private static TorchScript packing() {
         return Packing.MODULE.get("libtorch cannot pack convolution weights");
+    }
+
+    /**
+     * The convolution of x [N, in, H, W] with weights [out, in, k, k] (and bias [out], or null) by libtorch's
+     * im2col and matrix product, which involves no oneDNN kernel: the reference packed convolutions are proven
+     * against, and what a layer whose packed result failed that proof computes with.
+     */
+    static NDArray referenceConvolution(NDArray x, NDArray weight, NDArray bias, int stride, int padding) {
+        return bias == null ? module().call("reference_convolution_unbiased", x.getManager(), x, weight, stride, padding)
+                : module().call("reference_convolution", x.getManager(), x, weight, bias, stride, padding);
+    }
+
+    /** x [N, C, ...] with zero channels appended up to {@code channels}, in x's manager. */
+    static NDArray padChannels(NDArray x, long channels) {
+        return module().call("pad_channels", x.getManager(), x, channels);
     }
 
     /** torch's group_norm of [N, C, ...] with per-channel {@code weight} and {@code bias} [C]. */

@@ -4,49 +4,177 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import org.editstream.models.NativeAllocator;
+import org.assertj.core.api.SoftAssertions;
 import org.editstream.models.Parameters;
 import org.editstream.models.ResidentMemory;
 import org.editstream.models.WeightSet;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class Conv2dTest {
+    /** Input channels that are and are not multiples of 8 and of 16. */
+    private static final int[] INPUT_CHANNELS = {3, 8, 12, 16, 24, 32, 33, 40, 48, 64};
+    private static final int[] OUTPUT_CHANNELS = {48, 20, 32, 40, 4};
+    /** Batch, height, width: the first is the size the weights are packed for, and it comes back last. */
+    private static final long[][] SIZES = {{2, 16, 12}, {1, 5, 3}, {8, 7, 9}, {1, 1, 1}, {2, 9, 16}, {2, 16, 12}};
+
     @Test
-    void packedWeightsGiveLibtorchsConvolutionAtEverySizeAndTheDenseCopyIsReleased() {
-        assumeTrue(Kernels.convolutionPacking() == null, () -> "this libtorch packs no convolutions: " + Kernels.convolutionPacking());
+    void everyLayerEqualsTheFloat64ConvolutionAtEveryShape() {
+        SoftAssertions softly = new SoftAssertions();
         try (NDManager m = NDManager.newBaseManager()) {
             m.getEngine().setRandomSeed(6);
             Parameters p = WeightSet.random(m, DataType.FLOAT32).root();
-            // kernel, stride, padding, in, out, biased; then inputs of several sizes, the first of which the weights
-            // are packed for
-            int[][] layers = {{3, 1, 1, 40, 48, 1}, {3, 2, 1, 40, 48, 1}, {3, 2, 0, 12, 12, 1}, {1, 1, 0, 24, 16, 1},
-                    {3, 1, 1, 4, 32, 1}, {2, 2, 0, 3, 20, 0}};
-            long[][] sizes = {{2, 16, 12}, {1, 5, 3}, {3, 7, 9}, {2, 16, 12}};
-            for (int i = 0; i < layers.length; i++) {
-                int[] l = layers[i];
-                Parameters lp = p.child("layer" + i);
-                Conv2d conv = new Conv2d(lp, l[3], l[4], l[0], l[1], l[2], l[5] == 1);
-                NDArray weight = lp.get("weight", l[4], l[3], l[0], l[0]);
-                NDArray dense = weight.duplicate();
-                NDArray bias = l[5] == 1 ? lp.get("bias", l[4]) : null;
-                assertThat(conv.isPacked()).isFalse();
-                for (long[] s : sizes) {
-                    NDArray x = m.randomNormal(new Shape(s[0], l[3], s[1], s[2]));
-                    NDArray expected = kernel(x, dense, bias, l[1], l[2]);
-                    NDArray actual = conv.forward(x);
-                    assertThat(actual.getShape()).as("layer %d at %s", i, x.getShape()).isEqualTo(expected.getShape());
-                    assertThat(difference(actual, expected)).as("layer %d at %s", i, x.getShape()).isLessThan(1e-5f);
+            int layer = 0;
+            for (int in : INPUT_CHANNELS) {
+                for (int kernel : new int[] {1, 3}) {
+                    for (int stride : new int[] {1, 2}) {
+                        for (boolean biased : new boolean[] {true, false}) {
+                            int out = OUTPUT_CHANNELS[layer % OUTPUT_CHANNELS.length];
+                            int padding = kernel / 2;
+                            Parameters lp = p.child("layer" + layer++);
+                            Conv2d conv = new Conv2d(lp, in, out, kernel, stride, padding, biased);
+                            NDArray dense = lp.get("weight", out, in, kernel, kernel).duplicate();
+                            NDArray bias = biased ? lp.get("bias", out) : null;
+                            String name = String.format("%d -> %d, %dx%d, stride %d, %s", in, out, kernel, kernel, stride,
+                                    biased ? "biased" : "unbiased");
+                            for (long[] s : SIZES) {
+                                NDArray x = m.randomNormal(new Shape(s[0], in, s[1], s[2]));
+                                NDArray expected = kernel(x, dense, bias, stride, padding);
+                                NDArray actual = conv.forward(x);
+                                softly.assertThat(actual.getShape()).as("%s at %s", name, x.getShape()).isEqualTo(expected.getShape());
+                                if (actual.getShape().equals(expected.getShape())) {
+                                    softly.assertThat(difference(actual, expected)).as("%s at %s", name, x.getShape()).isLessThan(1e-5f);
+                                }
+                            }
+                            softly.assertThat(conv.padsChannels()).as("%s pads its input channels", name)
+                                    .isEqualTo(in > Conv2d.FEW_CHANNELS && in % Conv2d.CHANNEL_BLOCK != 0);
+                            if (Kernels.convolutionPacking() == null) {
+                                softly.assertThat(conv.isPacked()).as("%s packed", name).isTrue();
+                                softly.assertThat(conv.fellBack()).as("%s fell back after a mismatch", name).isFalse();
+                            }
+                        }
+                    }
                 }
-                assertThat(conv.isPacked()).isTrue();
-                assertThat(m.getManagedArrays().stream().noneMatch(a -> a == weight)).as("the dense weights, released once packed").isTrue();
             }
+        }
+        softly.assertAll();
+    }
+
+    @Test
+    void denseWeightsOnPartialChannelBlocksAreRightToo() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            m.getEngine().setRandomSeed(5);
+            Parameters p = WeightSet.random(m, DataType.FLOAT32).root();
+            String before = System.getProperty(Conv2d.PACKED_PROPERTY);
+            System.setProperty(Conv2d.PACKED_PROPERTY, "false");
+            SoftAssertions softly = new SoftAssertions();
+            try {
+                for (int in : INPUT_CHANNELS) {
+                    Parameters lp = p.child("dense" + in);
+                    Conv2d conv = new Conv2d(lp, in, 20, 3, 1, 1);
+                    for (long[] s : SIZES) {
+                        NDArray x = m.randomNormal(new Shape(s[0], in, s[1], s[2]));
+                        NDArray expected = kernel(x, lp.get("weight", 20, in, 3, 3), lp.get("bias", 20), 1, 1);
+                        softly.assertThat(difference(conv.forward(x), expected)).as("%d channels at %s", in, x.getShape()).isLessThan(1e-5f);
+                    }
+                    softly.assertThat(conv.isPacked()).isFalse();
+                }
+            } finally {
+                restore(before);
+            }
+            softly.assertAll();
+        }
+    }
+
+    @Test
+    void aPackedResultThatDiffersFromTheReferenceFallsBackToTheReference() {
+        assumeTrue(Kernels.convolutionPacking() == null, () -> "this libtorch packs no convolutions: " + Kernels.convolutionPacking());
+        Shape wrongAt = new Shape(1, 16, 5, 3);
+        // oneDNN's kernel, but one value off at one input shape: what a kernel bug on one CPU looks like
+        Conv2d.PackedKernel offByOneValue = new Conv2d.PackedKernel() {
+            @Override
+            public TorchScript.Value pack(NDArray weight, NDArray bias, int stride, int padding, Shape input) {
+                return Conv2d.PackedKernel.ONEDNN.pack(weight, bias, stride, padding, input);
+            }
+
+            @Override
+            public NDArray run(NDArray x, TorchScript.Value packed) {
+                NDArray out = Conv2d.PackedKernel.ONEDNN.run(x, packed);
+                if (x.getShape().equals(wrongAt)) {
+                    out.set(new ai.djl.ndarray.index.NDIndex("0, 3, 2, 1"), out.get(0, 3, 2, 1).getFloat() + 0.25f);
+                }
+                return out;
+            }
+        };
+        try (NDManager m = NDManager.newBaseManager()) {
+            m.getEngine().setRandomSeed(7);
+            Parameters p = WeightSet.random(m, DataType.FLOAT32).root();
+            Conv2d conv = new Conv2d(p, 16, 24, 3, 1, 1, true, offByOneValue);
+            NDArray weight = p.get("weight", 24, 16, 3, 3);
+            NDArray bias = p.get("bias", 24);
+            Conv2d.Census before = Conv2d.census();
+
+            NDArray first = m.randomNormal(new Shape(2, 16, 8, 8));
+            assertThat(difference(conv.forward(first), kernel(first, weight, bias, 1, 1))).isLessThan(1e-5f);
+            assertThat(conv.isPacked()).isTrue();
+            assertThat(Conv2d.census().packed()).isEqualTo(before.packed() + 1);
+
+            NDArray x = m.randomNormal(wrongAt);
+            assertThat(difference(conv.forward(x), kernel(x, weight, bias, 1, 1))).as("the reference result, not the wrong one").isLessThan(1e-5f);
+            assertThat(conv.isPacked()).isFalse();
+            assertThat(conv.fellBack()).isTrue();
+            assertThat(Conv2d.census().fellBack()).isEqualTo(before.fellBack() + 1);
+            assertThat(Conv2d.census().packed()).isEqualTo(before.packed());
+            // the layer stays on the reference, at the shape it had proven too
+            assertThat(difference(conv.forward(first), kernel(first, weight, bias, 1, 1))).isLessThan(1e-5f);
+            assertThat(conv.forward(x).get(0, 3, 2, 1).getFloat()).isCloseTo(kernel(x, weight, bias, 1, 1).get(0, 3, 2, 1).getFloat(),
+                    org.assertj.core.data.Offset.offset(1e-5f));
+        }
+    }
+
+    @Test
+    void theCheckCountsNaNAndRelativeDifferences() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray expected = m.create(new float[] {1f, 1f, Float.NaN, 0f});
+            assertThat(Conv2d.difference(m.create(new float[] {1.0001f, 1f, Float.NaN, 0f}), expected)).isNull();
+            assertThat(Conv2d.difference(m.create(new float[] {1f, 1f, Float.NaN, Float.NaN}), expected)).startsWith("1 of 4 values");
+            assertThat(Conv2d.difference(m.create(new float[] {1f, 1.001f, Float.NaN, 0f}), expected)).startsWith("1 of 4 values");
+            assertThat(Conv2d.difference(m.create(new float[] {1f, 1f, 0f}), expected)).startsWith("shape");
+            // rounding scales with the values summed, so the mean magnitude widens the bound of small values
+            NDArray mixed = m.create(new float[] {100f, 0f});
+            assertThat(Conv2d.difference(m.create(new float[] {100f, 0.0049f}), mixed)).isNull();
+            assertThat(Conv2d.difference(m.create(new float[] {100f, 0.02f}), mixed)).startsWith("1 of 2 values");
+        }
+    }
+
+    @Test
+    void theDenseWeightsArePackedOnlyWhenPackingIsOn() {
+        assumeTrue(Kernels.convolutionPacking() == null, () -> "this libtorch packs no convolutions: " + Kernels.convolutionPacking());
+        try (NDManager m = NDManager.newBaseManager()) {
+            Parameters p = WeightSet.random(m, DataType.FLOAT32).root();
+            String before = System.getProperty(Conv2d.PACKED_PROPERTY);
+            Conv2d off;
+            System.setProperty(Conv2d.PACKED_PROPERTY, "false");
+            try {
+                off = new Conv2d(p.child("off"), 16, 16, 3, 1, 1);
+            } finally {
+                restore(before);
+            }
+            Conv2d on = new Conv2d(p.child("on"), 16, 16, 3, 1, 1);
+            NDArray x = m.randomNormal(new Shape(1, 16, 6, 6));
+            off.forward(x);
+            on.forward(x);
+            assertThat(off.isPacked()).isFalse();
+            assertThat(on.isPacked()).isTrue();
         }
     }
 
@@ -54,26 +182,25 @@ class Conv2dTest {
     void packedConvolutionsLeaveNothingInTheWeightsManager() {
         assumeTrue(Kernels.convolutionPacking() == null, () -> "this libtorch packs no convolutions: " + Kernels.convolutionPacking());
         try (NDManager weights = NDManager.newBaseManager(); NDManager activations = NDManager.newBaseManager()) {
-            Conv2d conv = new Conv2d(WeightSet.random(weights, DataType.FLOAT32).root(), 8, 8, 3, 1, 1);
-            conv.forward(activations.randomNormal(new Shape(1, 8, 6, 6))); // packs
+            Conv2d conv = new Conv2d(WeightSet.random(weights, DataType.FLOAT32).root(), 16, 16, 3, 1, 1);
+            conv.forward(activations.randomNormal(new Shape(1, 16, 6, 6))); // packs
             int held = weights.getManagedArrays().size();
-            NDArray out = conv.forward(activations.randomNormal(new Shape(2, 8, 5, 7)));
+            NDArray out = conv.forward(activations.randomNormal(new Shape(2, 16, 5, 7))); // proves a second shape
+            out = conv.forward(activations.randomNormal(new Shape(2, 16, 5, 7)));
             assertThat(out.getManager()).isSameAs(activations);
-            assertThat(out.getShape()).isEqualTo(new Shape(2, 8, 5, 7));
+            assertThat(out.getShape()).isEqualTo(new Shape(2, 16, 5, 7));
             assertThat(weights.getManagedArrays()).hasSize(held);
         }
     }
 
     @Test
-    void packingKeepsOneCopyOfTheWeightsResident() {
+    void packingAddsOnePackedCopyOfTheWeightsAndNothingPerCall() {
         assumeTrue(Kernels.convolutionPacking() == null, () -> "this libtorch packs no convolutions: " + Kernels.convolutionPacking());
         assumeTrue(ResidentMemory.kib() > 0, "no /proc/self/status to read resident memory from");
-        NativeAllocator.tune(); // as a pipeline does when it loads
         try (NDManager m = NDManager.newBaseManager()) {
-            // eight 3x3 convolutions of 1024 channels: 8 x 36 MB of weights, each block below glibc's mmap threshold
-            // as the engine tunes it, so heap memory that only a trim hands back
+            // eight 3x3 convolutions of 1024 channels: 8 x 36 MB of weights
             Parameters p = WeightSet.random(m, DataType.FLOAT32).root();
-            java.util.List<Conv2d> convs = new java.util.ArrayList<>();
+            List<Conv2d> convs = new ArrayList<>();
             for (int i = 0; i < 8; i++) {
                 convs.add(new Conv2d(p.child("conv" + i), 1024, 1024, 3, 1, 1));
             }
@@ -82,10 +209,17 @@ class Conv2dTest {
             for (Conv2d conv : convs) {
                 conv.forward(x).close();
             }
-            long growth = ResidentMemory.kib() - before;
-            System.out.println("resident growth packing 302 MB of weights: " + growth / 1024 + " MB");
-            // keeping the dense copies (or their pages) would add about 302 MB
-            assertThat(growth).as("resident growth, KiB").isLessThan(96 * 1024);
+            long packing = ResidentMemory.kib() - before;
+            for (int call = 0; call < 10; call++) {
+                for (Conv2d conv : convs) {
+                    conv.forward(x).close();
+                }
+            }
+            long calls = ResidentMemory.kib() - before - packing;
+            System.out.println("resident growth packing 302 MB of weights: " + packing / 1024 + " MB, then 80 calls: " + calls / 1024 + " MB");
+            // the packed copy is 302 MB; a second copy (or per-call reorders kept) would add hundreds more
+            assertThat(packing).as("resident growth packing, KiB").isLessThan((302 + 96) * 1024);
+            assertThat(calls).as("resident growth of the calls after it, KiB").isLessThan(48 * 1024);
         }
     }
 
@@ -100,7 +234,7 @@ class Conv2dTest {
             NDArray expected = kernel(x, dense, p.get("bias", 16), 1, 1);
             ExecutorService pool = Executors.newFixedThreadPool(4);
             try {
-                java.util.List<Future<float[]>> results = new java.util.ArrayList<>();
+                List<Future<float[]>> results = new ArrayList<>();
                 for (int i = 0; i < 4; i++) {
                     results.add(pool.submit(() -> {
                         try (NDManager request = NDManager.newBaseManager()) {
@@ -111,7 +245,7 @@ class Conv2dTest {
                     }));
                 }
                 for (Future<float[]> result : results) {
-                    NDArray actual = m.create(result.get(), expected.getShape());
+                    NDArray actual = m.create(result.get(60, TimeUnit.SECONDS), expected.getShape());
                     assertThat(difference(actual, expected)).isLessThan(1e-5f);
                 }
             } finally {
@@ -125,15 +259,23 @@ class Conv2dTest {
         try (NDManager m = NDManager.newBaseManager()) {
             m.getEngine().setRandomSeed(9);
             Parameters single = WeightSet.random(m, DataType.FLOAT32).root();
-            Conv2d reference = new Conv2d(single, 6, 10, 3, 1, 1);
-            NDArray weight = single.get("weight", 10, 6, 3, 3).toType(DataType.FLOAT64, false);
+            Conv2d reference = new Conv2d(single, 16, 10, 3, 1, 1);
+            NDArray weight = single.get("weight", 10, 16, 3, 3).toType(DataType.FLOAT64, false);
             NDArray bias = single.get("bias", 10).toType(DataType.FLOAT64, false);
-            Conv2d doubled = new Conv2d(new Fixed(weight, bias), 6, 10, 3, 1, 1);
-            NDArray x = m.randomNormal(new Shape(1, 6, 9, 7));
+            Conv2d doubled = new Conv2d(new Fixed(weight, bias), 16, 10, 3, 1, 1);
+            NDArray x = m.randomNormal(new Shape(1, 16, 9, 7));
             NDArray out = doubled.forward(x.toType(DataType.FLOAT64, false));
             assertThat(doubled.isPacked()).isFalse();
             assertThat(out.getDataType()).isEqualTo(DataType.FLOAT64);
             assertThat(difference(out.toType(DataType.FLOAT32, false), reference.forward(x))).isLessThan(1e-5f);
+        }
+    }
+
+    private static void restore(String value) {
+        if (value == null) {
+            System.clearProperty(Conv2d.PACKED_PROPERTY);
+        } else {
+            System.setProperty(Conv2d.PACKED_PROPERTY, value);
         }
     }
 
@@ -160,9 +302,15 @@ class Conv2dTest {
         }
     }
 
+    /**
+     * The convolution in float64, rounded to float32: libtorch computes it without oneDNN (im2col and a matrix
+     * product), so it is independent of the kernels under test; its float32 result is within 1e-6 of a sum over the
+     * kernel's taps on every layer here.
+     */
     private static NDArray kernel(NDArray x, NDArray weight, NDArray bias, int stride, int padding) {
-        return ai.djl.nn.convolutional.Conv2d.conv2d(x, weight, bias, new Shape(stride, stride), new Shape(padding, padding),
-                new Shape(1, 1), 1).singletonOrThrow();
+        return ai.djl.nn.convolutional.Conv2d.conv2d(x.toType(DataType.FLOAT64, false), weight.toType(DataType.FLOAT64, false),
+                bias == null ? null : bias.toType(DataType.FLOAT64, false), new Shape(stride, stride), new Shape(padding, padding),
+                new Shape(1, 1), 1).singletonOrThrow().toType(DataType.FLOAT32, false);
     }
 
     private static float difference(NDArray a, NDArray b) {
