@@ -61,6 +61,13 @@ public class JobOptions {
     @Option(names = "--checkpoint-dir", description = "Checkpoint storage URI (file:///..., s3://...); Flink's default when absent.")
     String checkpointDir;
 
+    @Option(names = "--from-checkpoint", description = "Where to resume: latest (the newest completed checkpoint of this job, "
+            + "by group id and transactional-id prefix, under --checkpoint-dir; the default of run), none, or a checkpoint's path.")
+    String fromCheckpoint;
+
+    @Option(names = "--from-savepoint", description = "Resume from this savepoint (an upgrade, or another --parallelism).")
+    String fromSavepoint;
+
     @Option(names = "--task-mix", defaultValue = "uniform",
             description = "Weights of the tasks, e.g. color=2,sketch=1,text=1, or 'uniform' (default: ${DEFAULT-VALUE}). Disabled tasks are never assigned.")
     String taskMix;

@@ -37,6 +37,14 @@ public class LocalCommand implements Callable<Integer> {
     @Option(names = "--gallery", defaultValue = "gallery", description = "Folder for index.html, contact-sheet.png and the images (default: ${DEFAULT-VALUE}).")
     Path gallery;
 
+    @Option(names = "--outcome-wait", defaultValue = "PT35M", description = "How long a bounded run waits for a next sample "
+            + "or rejection; then it lists the captions without one and exits with 1 (default: ${DEFAULT-VALUE}).")
+    Duration outcomeWait;
+
+    @Option(names = "--bind", defaultValue = LocalStack.LOOPBACK, description = "Address the dashboard and Flink's RPC servers "
+            + "listen on; 0.0.0.0 opens them to the network. The broker listens on localhost (default: ${DEFAULT-VALUE}).")
+    String bind;
+
     @Option(names = "--web-port", defaultValue = "0", description = "Port of the Flink dashboard (default: a free port).")
     int webPort;
 
@@ -56,6 +64,6 @@ public class LocalCommand implements Callable<Integer> {
         JobConfig config = job.toBuilder("embedded")
                 .checkpointInterval(job.checkpointInterval.equals(Duration.ofSeconds(10)) ? Duration.ofSeconds(2) : job.checkpointInterval)
                 .build();
-        return new LocalStack(out).run(config, events, follow, gallery, webPort);
+        return new LocalStack(out, outcomeWait).run(config, events, follow, gallery, webPort, job.fromCheckpoint, job.fromSavepoint, bind);
     }
 }

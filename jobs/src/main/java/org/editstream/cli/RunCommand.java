@@ -1,10 +1,15 @@
 package org.editstream.cli;
 
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.editstream.job.EditStreamJob;
 import org.editstream.job.FlinkSettings;
 import org.editstream.job.JobConfig;
 import org.editstream.job.KafkaTopics;
+import org.editstream.job.Recovery;
 import org.editstream.tasks.EnabledTasks;
 import org.editstream.tasks.TaskCatalogue;
 import picocli.CommandLine.Command;
@@ -14,6 +19,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Runs the job against an external Kafka: submitted with 'flink run' it runs on that cluster;",
@@ -37,6 +43,10 @@ public class RunCommand implements Callable<Integer> {
     @Option(names = "--replication", defaultValue = "1", description = "Replication factor for --create-topics (default: ${DEFAULT-VALUE}).")
     short replication;
 
+    @Option(names = "--savepoint-dir", description = "On Ctrl-C or SIGTERM, stop the job with a savepoint in this folder "
+            + "(Flink's stop-with-savepoint; resume with --from-savepoint) and print its path.")
+    String savepointDir;
+
     /** The job configuration these options describe. */
     JobConfig config() {
         return job.toBuilder(bootstrapServers).bounded(bounded).build();
@@ -51,10 +61,51 @@ public class RunCommand implements Callable<Integer> {
         }
         EnabledTasks enabled = EditStreamJob.enabledTasks(config);
         EditStreamJob.startupLines(config, enabled).forEach(out::println);
+        Configuration flink = FlinkSettings.of(config);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
+        if (env instanceof LocalStreamEnvironment) {
+            Recovery recovery = Recovery.decide(config, job.fromCheckpoint, job.fromSavepoint);
+            out.println(recovery.line());
+            recovery.applyTo(flink, config);
+            env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
+        } else if (job.fromCheckpoint != null || job.fromSavepoint != null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "on a cluster the starting point is the "
+                    + "cluster's: flink run -s PATH, or Kubernetes HA with upgradeMode last-state (see deploy/)");
+        } else {
+            out.println("Submitted to a cluster: it resumes from its HA checkpoint store, or from flink run -s PATH");
+        }
         out.flush();
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(FlinkSettings.of(config));
         EditStreamJob.build(env, config, enabled);
-        env.execute("editstream");
+        JobClient client = env.executeAsync("editstream");
+        out.println("Job " + client.getJobID() + " running");
+        out.flush();
+        Thread stopper = savepointDir == null ? null : stopWithSavepointOnShutdown(client, out);
+        try {
+            client.getJobExecutionResult().get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (stopper == null || !stopping) {
+                throw e;
+            }
+        }
         return 0;
+    }
+
+    private volatile boolean stopping;
+
+    /** On Ctrl-C or SIGTERM: Flink's stop-with-savepoint, then the savepoint's path on the output. */
+    private Thread stopWithSavepointOnShutdown(JobClient client, PrintWriter out) {
+        Thread hook = new Thread(() -> {
+            stopping = true;
+            try {
+                String path = client.stopWithSavepoint(false, savepointDir, SavepointFormatType.CANONICAL).get(10, TimeUnit.MINUTES);
+                out.println("Stopped with savepoint " + path + " (resume with --from-savepoint " + path + ")");
+            } catch (Exception e) {
+                out.println("The job did not stop with a savepoint: " + e.getMessage()
+                        + "; its latest checkpoint under --checkpoint-dir still resumes it");
+            }
+            out.flush();
+        }, "editstream-stop-with-savepoint");
+        Runtime.getRuntime().addShutdownHook(hook);
+        return hook;
     }
 }

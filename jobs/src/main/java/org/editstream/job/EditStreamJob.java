@@ -5,6 +5,7 @@ import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.sink.TransactionNamingStrategy;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
@@ -68,6 +69,14 @@ public final class EditStreamJob {
     static final int SCORING_CAPACITY = 32;
     /** Instructions in flight per instruction operator instance without an LLM (templates complete at once). */
     static final int INSTRUCT_CAPACITY = 16;
+
+    /**
+     * The sinks' transactional ids come from a pool kept in their state, and lingering transactions are found with
+     * the broker's transaction listing. With the default (incrementing ids per checkpoint), a process killed after a
+     * checkpoint had completed was restored with that checkpoint's transaction still to commit, and the new
+     * writer's sweep for lingering transactions fenced it: "Unable to commit transaction ... already fenced".
+     */
+    static final TransactionNamingStrategy TRANSACTION_NAMING = TransactionNamingStrategy.POOLING;
 
     private EditStreamJob() {
     }
@@ -219,6 +228,7 @@ public final class EditStreamJob {
                         .build())
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                 .setTransactionalIdPrefix(config.transactionalIdPrefix() + "-samples")
+                .setTransactionNamingStrategy(TRANSACTION_NAMING)
                 .build();
     }
 
@@ -233,6 +243,7 @@ public final class EditStreamJob {
                         .build())
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                 .setTransactionalIdPrefix(config.transactionalIdPrefix() + "-rejections")
+                .setTransactionNamingStrategy(TRANSACTION_NAMING)
                 .build();
     }
 }

@@ -8,6 +8,7 @@ import org.editstream.job.EditStreamJob;
 import org.editstream.job.FlinkSettings;
 import org.editstream.job.JobConfig;
 import org.editstream.job.KafkaTopics;
+import org.editstream.job.Recovery;
 import org.editstream.kafka.CaptionProducer;
 import org.editstream.kafka.OutputConsumer;
 import org.editstream.schema.CaptionEvent;
@@ -30,10 +31,22 @@ import java.util.concurrent.TimeUnit;
  * the job, a producer of captions, and a read_committed consumer that fills the gallery.
  */
 public final class LocalStack {
+    /** Once the job has finished, its last outcomes are committed: this long without one more means none is coming. */
+    static final Duration AFTER_FINISH = Duration.ofSeconds(60);
     private final PrintWriter out;
+    private final Duration outcomeWait;
 
     public LocalStack(PrintWriter out) {
+        this(out, Duration.ofMinutes(35));
+    }
+
+    /**
+     * @param outcomeWait how long a bounded run waits for a next outcome before it gives up (generation on a CPU can
+     *                    take minutes per sample; the generation operator's own timeout is 30 minutes)
+     */
+    public LocalStack(PrintWriter out, Duration outcomeWait) {
         this.out = out;
+        this.outcomeWait = outcomeWait;
     }
 
     /**
@@ -44,6 +57,21 @@ public final class LocalStack {
      */
     public int run(JobConfig config, List<CaptionEvent> captions, boolean follow, Path galleryFolder, int webPort)
             throws Exception {
+        return run(config, captions, follow, galleryFolder, webPort, null, null, LOOPBACK);
+    }
+
+    /** Where the embedded stack listens unless told otherwise: this machine only. */
+    public static final String LOOPBACK = "127.0.0.1";
+
+    /**
+     * @param fromCheckpoint a checkpoint to resume from ({@code latest}: the newest of this job under the checkpoint
+     *                       directory), or null to start without state: the embedded broker is new on every run
+     * @param fromSavepoint  a savepoint to resume from, or null
+     * @param bind           the address the dashboard and Flink's RPC servers listen on ({@link #LOOPBACK}
+     *                       by default; the broker always listens on localhost)
+     */
+    public int run(JobConfig config, List<CaptionEvent> captions, boolean follow, Path galleryFolder, int webPort,
+                   String fromCheckpoint, String fromSavepoint, String bind) throws Exception {
         int maxMessage = config.maxRecordBytes() + KafkaTopics.FRAMING_BYTES;
         out.println("Starting Kafka (KRaft, in-process)...");
         out.flush();
@@ -65,12 +93,23 @@ public final class LocalStack {
 
             int port = webPort > 0 ? webPort : freePort();
             Configuration flink = FlinkSettings.of(local);
+            if (fromCheckpoint != null || fromSavepoint != null) {
+                Recovery recovery = Recovery.decide(local, fromCheckpoint, fromSavepoint);
+                out.println(recovery.line());
+                recovery.applyTo(flink, local);
+            }
             flink.setString("rest.port", Integer.toString(port));
+            for (String key : List.of("rest.bind-address", "rest.address", "jobmanager.bind-host", "jobmanager.rpc.address",
+                    "taskmanager.bind-host", "taskmanager.host")) {
+                flink.setString(key, bind);
+            }
             StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(flink);
             env.setParallelism(local.parallelism());
             EditStreamJob.build(env, local, enabled);
             JobClient job = env.executeAsync("editstream");
-            out.println("Flink dashboard: http://localhost:" + port + "  (job " + job.getJobID() + ")");
+            out.println("Flink dashboard: http://" + (bind.contains(":") ? "[" + bind + "]" : bind) + ":" + port + "  (job "
+                    + job.getJobID() + "; listening on " + bind + (LOOPBACK.equals(bind) ? " only, --bind ADDRESS opens it" : "")
+                    + ")");
             out.flush();
 
             Gallery gallery = new Gallery(galleryFolder);
@@ -79,12 +118,16 @@ public final class LocalStack {
             captions.forEach(c -> expected.add(c.getId()));
             long started = System.nanoTime();
             CountDownLatch wrapUp = new CountDownLatch(1);
+            String gaveUp = null;
             Thread stopper = follow ? interruptOnShutdown(Thread.currentThread(), wrapUp) : null;
             try {
                 try (OutputConsumer consumer = new OutputConsumer(local.bootstrapServers(), local.samplesTopic(),
                         local.rejectionsTopic(), maxMessage, local.kafkaProperties(), local.schemaRegistry());
                      ProgressBar bar = ConsoleProgress.bar("samples", follow ? -1 : expected.size())) {
                     int[] counts = new int[2];
+                    long finishedAt = -1;
+                    long lastOutcome = System.nanoTime();
+                    int outcomes = 0;
                     while (!Thread.currentThread().isInterrupted()) {
                         try {
                             consumer.poll(Duration.ofMillis(300), sample -> {
@@ -110,7 +153,20 @@ public final class LocalStack {
                         if (!follow && done.containsAll(expected)) {
                             break;
                         }
-                        if (!follow && finished(job) && consumerIdle(consumer)) {
+                        long now = System.nanoTime();
+                        if (counts[0] + counts[1] > outcomes) {
+                            outcomes = counts[0] + counts[1];
+                            lastOutcome = now;
+                        }
+                        if (!follow && finishedAt < 0 && finished(job)) {
+                            finishedAt = now;
+                        }
+                        if (!follow && now - lastOutcome > outcomeWait.toNanos()) {
+                            gaveUp = "no outcome for " + outcomeWait.toSeconds() + " s (--outcome-wait)";
+                            break;
+                        }
+                        if (!follow && finishedAt >= 0 && now - Math.max(finishedAt, lastOutcome) > AFTER_FINISH.toNanos()) {
+                            gaveUp = "the job finished and nothing more came for " + AFTER_FINISH.toSeconds() + " s";
                             break;
                         }
                     }
@@ -124,6 +180,11 @@ public final class LocalStack {
                         }
                     }
                 }
+                // the gallery and the summary first: on Ctrl-C or SIGTERM the other shutdown hooks (Flink's, Kafka's)
+                // run beside this one, and cancelling the job can take as long as they allow
+                Path index = gallery.write();
+                List<String> missing = expected.stream().filter(id -> !done.contains(id)).sorted().toList();
+                summary(gallery, enabled, index, missing, follow ? "stopped" : gaveUp);
                 if (!finished(job)) {
                     try {
                         job.cancel().get(30, TimeUnit.SECONDS);
@@ -131,9 +192,7 @@ public final class LocalStack {
                         out.println("The job did not confirm its cancellation: " + e.getMessage());
                     }
                 }
-                Path index = gallery.write();
-                summary(gallery, enabled, index, expected.size() - countDone(done, expected));
-                return 0;
+                return follow || missing.isEmpty() ? 0 : 1;
             } finally {
                 wrapUp.countDown();
             }
@@ -147,10 +206,6 @@ public final class LocalStack {
         } catch (Exception e) {
             return true;
         }
-    }
-
-    private static boolean consumerIdle(OutputConsumer consumer) {
-        return consumer.poll(Duration.ofSeconds(2), s -> { }, r -> { }) == 0;
     }
 
     private static int countDone(Set<String> done, Set<String> expected) {
@@ -169,15 +224,18 @@ public final class LocalStack {
         out.flush();
     }
 
-    private void summary(Gallery gallery, EnabledTasks enabled, Path index, int missing) {
+    private void summary(Gallery gallery, EnabledTasks enabled, Path index, List<String> missing, String why) {
         out.println();
         out.println("Samples per task:      " + gallery.samplesPerTask());
         out.println("Rejections per reason: " + gallery.rejectionsPerReason());
         out.println("Tasks disabled:        " + enabled.disabled().size() + " of 16 (reasons above)");
-        if (missing > 0) {
-            out.println("Captions without an outcome yet: " + missing);
-        }
         out.println("Gallery: " + index.toAbsolutePath());
+        if (!missing.isEmpty()) {
+            out.println(("stopped".equals(why) ? "Stopped; captions without an outcome yet: " : "Gave up (" + why
+                    + "); captions without an outcome: ") + missing.size() + ": "
+                    + String.join(", ", missing.subList(0, Math.min(missing.size(), 100)))
+                    + (missing.size() > 100 ? ", ..." : ""));
+        }
         out.flush();
     }
 

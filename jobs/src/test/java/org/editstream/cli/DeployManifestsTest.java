@@ -109,6 +109,21 @@ class DeployManifestsTest {
     }
 
     @Test
+    void upgradesAndFailuresResumeFromTheLatestState() {
+        assertThat(flink.at("/spec/job/upgradeMode").asText()).isEqualTo("last-state");
+        assertThat(flinkConf.path("high-availability.type").asText()).isEqualTo("kubernetes");
+        assertThat(flinkConf.path("execution.checkpointing.externalized-checkpoint-retention").asText())
+                .isEqualTo("RETAIN_ON_CANCELLATION");
+        assertThat(Integer.parseInt(flinkConf.path("execution.checkpointing.tolerable-failed-checkpoints").asText())).isPositive();
+        // the cluster's checkpoint timeout is the one the job sizes for its own in-process runs
+        assertThat(flinkDuration(flinkConf.path("execution.checkpointing.timeout").asText()))
+                .isEqualTo(org.editstream.job.FlinkSettings.checkpointTimeout(job));
+        for (String key : List.of("execution.checkpointing.dir", "execution.checkpointing.savepoint-dir")) {
+            assertThat(flinkConf.path(key).asText()).as(key).isNotBlank();
+        }
+    }
+
+    @Test
     void topicsExistForEveryTopicTheJobUsesAndHoldItsLargestRecords() throws IOException {
         List<JsonNode> topics = all("kafka-topics.yaml", "KafkaTopic");
         List<String> names = topics.stream().map(t -> t.at("/metadata/name").asText()).toList();

@@ -41,6 +41,15 @@ public final class CaptionValidator implements Serializable {
         if (!hasId(event)) {
             throw new Refusal(Reason.MISSING_ID, "caption event has no id");
         }
+        if (event.getId().length() > limits.maxIdChars()) {
+            throw new Refusal(Reason.ID_TOO_LONG, "caption id has " + event.getId().length() + " characters, the limit is "
+                    + limits.maxIdChars());
+        }
+        int badInId = firstControlCharacter(event.getId());
+        if (badInId >= 0) {
+            throw new Refusal(Reason.CAPTION_CONTROL_CHARACTERS, String.format(
+                    "caption id holds control character U+%04X at index %d", event.getId().codePointAt(badInId), badInId));
+        }
         String caption = normalise(event.getCaption());
         if (caption.isEmpty()) {
             throw new Refusal(Reason.MISSING_CAPTION, "caption is missing or blank");
@@ -101,7 +110,8 @@ public final class CaptionValidator implements Serializable {
         return caption.replaceAll("[\\s\\u00A0]+", " ").strip();
     }
 
-    private static int firstControlCharacter(String text) {
+    /** The index of the first control or format character (or unpaired surrogate) in {@code text}, or -1. */
+    public static int firstControlCharacter(String text) {
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
             int type = Character.getType(c);

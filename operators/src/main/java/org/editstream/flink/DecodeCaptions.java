@@ -59,6 +59,11 @@ public class DecodeCaptions extends ProcessFunction<KafkaRecord, CaptionEvent> {
             out.collect(event);
         } catch (SchemaRegistryClient.RegistryUnavailableException outage) {
             throw outage;
+        } catch (AvroCodec.InvalidUtf8Exception | AvroCodec.DeclaredLengthException e) {
+            Reason reason = e instanceof AvroCodec.InvalidUtf8Exception ? Reason.INVALID_UTF8 : Reason.DECLARED_LENGTH_TOO_LARGE;
+            metrics.rejected(reason);
+            ctx.output(Rejected.TAG, Rejections.of(keyOrPosition(record), Stage.DECODE, reason,
+                    "record at " + record.position() + ": " + e.getMessage(), null, 0));
         } catch (Exception | StackOverflowError | OutOfMemoryError e) {
             // Avro throws runtime exceptions and, for hostile lengths, errors: all mean "not a caption event"
             metrics.rejected(Reason.UNDECODABLE_RECORD);

@@ -31,10 +31,19 @@ final class FileSystemImageStore implements ImageStore {
 
     @Override
     public byte[] read(String uri) throws Refusal {
-        settings.policy().check(uri);
+        String checked = settings.policy().check(uri);
         String scheme = URI.create(uri).getScheme().toLowerCase(Locale.ROOT);
         if (scheme.equals("http") || scheme.equals("https")) {
             return readHttp(uri);
+        }
+        if (scheme.equals("file")) {
+            // the real path the policy resolved, opened without following a link that appeared since
+            try (InputStream in = java.nio.file.Files.newInputStream(java.nio.file.Path.of(URI.create(checked)),
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                return readCapped(in, uri);
+            } catch (IOException e) {
+                throw new Refusal(Reason.IMAGE_URI_UNREACHABLE, "cannot read image " + uri + ": " + e, e);
+            }
         }
         Path path = new Path(uri);
         try {

@@ -3,6 +3,7 @@ package org.editstream.imaging;
 import org.editstream.rejections.Refusal;
 import org.editstream.schema.Reason;
 
+import java.io.IOException;
 import java.io.Serializable;
 import java.net.InetAddress;
 import java.net.URI;
@@ -37,8 +38,14 @@ public record ImageUriPolicy(List<String> fileRoots, List<String> storePrefixes,
         return new ImageUriPolicy(roots.stream().map(Path::toString).toList(), List.of(), false, Set.of());
     }
 
-    /** Checks the URI without touching the resource; a refusal says which rule it broke. */
-    public void check(String uriText) throws Refusal {
+    /**
+     * Checks the URI before any byte is read; a refusal says which rule it broke. A file URI is checked by its
+     * real path, with every symbolic link resolved (a link inside an image folder that points outside it is
+     * refused), and that real path is what to read.
+     *
+     * @return the URI to read: the file's real path for file URIs, {@code uriText} otherwise
+     */
+    public String check(String uriText) throws Refusal {
         URI uri;
         try {
             uri = new URI(uriText);
@@ -47,28 +54,60 @@ public record ImageUriPolicy(List<String> fileRoots, List<String> storePrefixes,
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         switch (scheme) {
-            case "file" -> checkFile(uri);
+            case "file" -> {
+                return checkFile(uri).toUri().toString();
+            }
             case "http", "https" -> checkHttp(uri);
             case "" -> throw new Refusal(Reason.IMAGE_URI_NOT_ALLOWED,
                     "image URI '" + uriText + "' has no scheme (use file://, s3://, ...)");
             default -> checkStore(uriText, scheme);
         }
+        return uriText;
     }
 
-    private void checkFile(URI uri) throws Refusal {
+    private Path checkFile(URI uri) throws Refusal {
         Path path;
         try {
             path = Paths.get(uri).toAbsolutePath().normalize();
         } catch (RuntimeException e) {
             throw new Refusal(Reason.IMAGE_URI_NOT_ALLOWED, "file URI '" + uri + "' is not a local path: " + e.getMessage());
         }
+        if (!under(path, false)) {
+            throw new Refusal(Reason.IMAGE_URI_NOT_ALLOWED, "file " + path + " is outside the allowed image folders "
+                    + fileRoots + " (add one with --image-root)");
+        }
+        if (!java.nio.file.Files.exists(path)) {
+            return path; // nothing to read (or a dangling link, which the reader does not follow): fails when read
+        }
+        Path real;
+        try {
+            real = path.toRealPath();
+        } catch (IOException e) {
+            throw new Refusal(Reason.IMAGE_URI_UNREACHABLE, "cannot resolve image " + path + ": " + e, e);
+        }
+        if (!under(real, true)) {
+            throw new Refusal(Reason.IMAGE_URI_NOT_ALLOWED, "file " + path + " is a link to " + real
+                    + ", outside the allowed image folders " + fileRoots);
+        }
+        return real;
+    }
+
+    /** Whether {@code path} lies under an image folder (by its real path, links resolved, when {@code real}). */
+    private boolean under(Path path, boolean real) {
         for (String root : fileRoots) {
-            if (path.startsWith(Path.of(root))) {
-                return;
+            Path folder = Path.of(root);
+            if (real) {
+                try {
+                    folder = folder.toRealPath();
+                } catch (IOException e) {
+                    continue; // a folder that does not exist holds no file
+                }
+            }
+            if (path.startsWith(folder)) {
+                return true;
             }
         }
-        throw new Refusal(Reason.IMAGE_URI_NOT_ALLOWED, "file " + path + " is outside the allowed image folders "
-                + fileRoots + " (add one with --image-root)");
+        return false;
     }
 
     private void checkStore(String uriText, String scheme) throws Refusal {
@@ -85,7 +124,7 @@ public record ImageUriPolicy(List<String> fileRoots, List<String> storePrefixes,
         if (!httpEnabled) {
             throw new Refusal(Reason.IMAGE_URI_NOT_ALLOWED, "http(s) image URIs are disabled (enable with --allow-http-images): " + uri);
         }
-        String host = uri.getHost();
+        String host = host(uri);
         if (host == null) {
             throw new Refusal(Reason.IMAGE_URI_NOT_ALLOWED, "http URI has no host: " + uri);
         }
@@ -104,6 +143,26 @@ public record ImageUriPolicy(List<String> fileRoots, List<String> storePrefixes,
                         + address.getHostAddress() + " (allowlist the host to permit it)");
             }
         }
+    }
+
+    /**
+     * The host of an http(s) URI. java.net.URI gives none for authorities it cannot parse as a server name, such
+     * as the shortened IPv4 forms {@code 127.1} or {@code 2130706433}, which resolvers still take: those are read
+     * from the authority (user info and port removed) and resolved like any other host.
+     */
+    private static String host(URI uri) {
+        if (uri.getHost() != null) {
+            return uri.getHost();
+        }
+        String authority = uri.getRawAuthority();
+        if (authority == null || authority.isBlank()) {
+            return null;
+        }
+        String host = authority.substring(authority.lastIndexOf('@') + 1);
+        if (!host.startsWith("[") && host.lastIndexOf(':') >= 0) {
+            host = host.substring(0, host.lastIndexOf(':'));
+        }
+        return host.isBlank() ? null : host;
     }
 
     static boolean isInternal(InetAddress a) {

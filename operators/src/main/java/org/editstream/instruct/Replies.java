@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.editstream.captions.CaptionValidator;
 import org.editstream.rejections.Refusal;
 import org.editstream.schema.Reason;
 import org.editstream.schema.Task;
@@ -17,6 +18,9 @@ import java.util.regex.Pattern;
  * Accepts or refuses a task agent's reply. Accepted: one JSON object (a single markdown fence around it is
  * stripped once) with the task's keys as non-empty strings within their length limits, no chat framing left in
  * them, an instruction that is not the caption, and object names that occur where the recipe will ground them.
+ * Every field is held to the caption rules too (no control or format characters: NUL, U+202E and the like), and
+ * none may speak to the model instead of describing an edit ({@link #ADDRESSES_THE_MODEL}: a reply that asks to
+ * ignore instructions, names a system or hidden prompt, or talks about being an AI or a language model).
  * Every refusal carries its own reason code.
  */
 public final class Replies {
@@ -25,6 +29,19 @@ public final class Replies {
     private static final Pattern FRAMING = Pattern.compile(
             "^(sure|certainly|of course|here is|here's|here are|as an ai|okay|ok,|i can|i cannot|i can't|"
                     + "instruction\\s*:|output[ _]caption\\s*:|caption\\s*:|answer\\s*:|json\\s*:)",
+            Pattern.CASE_INSENSITIVE);
+    /**
+     * Words that address the model rather than describe an edit, the rule list of LLM_INVALID_FIELD: ignoring,
+     * disregarding or forgetting previous, prior, above or earlier instructions (or prompts, rules); the system,
+     * hidden or initial prompt; printing, revealing or repeating a prompt or instructions; "as an AI", "language
+     * model", "AI assistant"; jailbreak and developer mode.
+     */
+    static final Pattern ADDRESSES_THE_MODEL = Pattern.compile(
+            "\\b(ignore|disregard|forget|override)\\b.{0,40}\\b(previous|prior|above|earlier|all|your|the)\\b.{0,20}"
+                    + "\\b(instructions?|prompts?|rules|messages?)\\b"
+                    + "|\\b(system|hidden|initial|developer)\\s+(prompt|message|instructions?)\\b"
+                    + "|\\b(print|reveal|repeat|show|output|leak)\\b.{0,30}\\b(prompt|instructions)\\b"
+                    + "|\\bas an ai\\b|\\blanguage model\\b|\\bai assistant\\b|\\bjailbreak|\\bdeveloper mode\\b",
             Pattern.CASE_INSENSITIVE);
     /** Tasks whose original object is grounded in the input image, so it must be named by the input caption. */
     static final Set<Task> ORIGINAL_IN_CAPTION = EnumSet.of(Task.LOCAL, Task.REMOVE, Task.TEXTURE, Task.BACKGROUND,
@@ -88,6 +105,15 @@ public final class Replies {
             }
             if (value.contains("\n") || value.contains("```") || FRAMING.matcher(value).find()) {
                 throw new Refusal(Reason.LLM_INVALID_FIELD, key.json() + " holds chat framing, not a value: " + clip(value));
+            }
+            int control = CaptionValidator.firstControlCharacter(value);
+            if (control >= 0) {
+                throw new Refusal(Reason.LLM_INVALID_FIELD, String.format("%s holds control character U+%04X at index %d",
+                        key.json(), value.codePointAt(control), control));
+            }
+            if (ADDRESSES_THE_MODEL.matcher(value).find()) {
+                throw new Refusal(Reason.LLM_INVALID_FIELD, key.json() + " speaks to the model instead of describing an edit: "
+                        + clip(value));
             }
             values[key.ordinal()] = value;
         }

@@ -68,4 +68,13 @@ class CaptionValidatorTest {
         assertThat(derived).isEqualTo(CaptionValidator.seedOf(caption("x", "b").build())).isBetween(0L, (1L << 32) - 1);
         assertThat(derived).isNotEqualTo(CaptionValidator.seedOf(caption("y", "a").build()));
     }
+
+    @Test
+    void idsHaveALengthLimitAndNoControlCharacters() {
+        String longId = "x".repeat(CaptionLimits.DEFAULT_MAX_ID_CHARS + 1);
+        assertThat(reasonOf(caption(longId, "a dog").build())).isEqualTo(Reason.ID_TOO_LONG);
+        assertThat(reasonOf(caption("x".repeat(100_000), "a dog").build())).isEqualTo(Reason.ID_TOO_LONG);
+        assertThat(reasonOf(caption("x".repeat(CaptionLimits.DEFAULT_MAX_ID_CHARS), "a dog").build())).isNull();
+        assertThat(reasonOf(caption("id\u0000", "a dog").build())).isEqualTo(Reason.CAPTION_CONTROL_CHARACTERS);
+    }
 }
