@@ -72,9 +72,9 @@ public final class EditStreamJob {
 
     /**
      * The sinks' transactional ids come from a pool kept in their state, and lingering transactions are found with
-     * the broker's transaction listing. With the default (incrementing ids per checkpoint), a process killed after a
-     * checkpoint had completed was restored with that checkpoint's transaction still to commit, and the new
-     * writer's sweep for lingering transactions fenced it: "Unable to commit transaction ... already fenced".
+     * the broker's transaction listing. With the default (incrementing ids per checkpoint), a process killed and
+     * restored from its latest checkpoint logged "Unable to commit transaction ... because its producer is already
+     * fenced" for that checkpoint's transactions (ProcessCrashIT, README).
      */
     static final TransactionNamingStrategy TRANSACTION_NAMING = TransactionNamingStrategy.POOLING;
 
