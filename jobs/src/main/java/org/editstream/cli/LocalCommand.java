@@ -41,8 +41,8 @@ public class LocalCommand implements Callable<Integer> {
             + "or rejection; then it lists the captions without one and exits with 1 (default: ${DEFAULT-VALUE}).")
     Duration outcomeWait;
 
-    @Option(names = "--bind", defaultValue = LocalStack.LOOPBACK, description = "Address the dashboard and Flink's RPC servers "
-            + "listen on; 0.0.0.0 opens them to the network. The broker listens on localhost (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--bind", defaultValue = LocalStack.LOOPBACK, description = "Address the broker, the dashboard and Flink's "
+            + "RPC servers listen on; 0.0.0.0 opens them to the network (default: ${DEFAULT-VALUE}).")
     String bind;
 
     @Option(names = "--web-port", defaultValue = "0", description = "Port of the Flink dashboard (default: a free port).")

@@ -1,70 +1,142 @@
 package org.editstream.local;
 
-import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.common.MetadataVersion;
 
+import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
- * A real Kafka broker in this JVM: one combined broker + controller in KRaft mode, configured so that
- * transactions (EXACTLY_ONCE sinks) work with a single replica and records can carry inline images.
+ * A real Kafka broker in this JVM: one combined broker + controller in KRaft mode, listening on the loopback address
+ * unless told otherwise, configured so that transactions (EXACTLY_ONCE sinks) work with a single replica and records
+ * can carry inline images.
  */
 public final class EmbeddedKafka implements AutoCloseable {
-    private final KafkaClusterTestKit cluster;
+    private static final String LOOPBACK = "127.0.0.1";
 
-    private EmbeddedKafka(KafkaClusterTestKit cluster) {
-        this.cluster = cluster;
+    private final KafkaRaftServer server;
+    private final String bootstrapServers;
+    private final Path temporaryDirectory;
+
+    private EmbeddedKafka(KafkaRaftServer server, String bootstrapServers, Path temporaryDirectory) {
+        this.server = server;
+        this.bootstrapServers = bootstrapServers;
+        this.temporaryDirectory = temporaryDirectory;
     }
 
     /**
      * @param maxMessageBytes largest record the broker accepts
-     * @param dataDirectory   where the log lives (deleted on close), or null for a temporary folder
+     * @param dataDirectory   where the log lives (kept), or null for a temporary folder (deleted on close)
      */
     public static EmbeddedKafka start(int maxMessageBytes, Path dataDirectory) throws Exception {
-        TestKitNodes.Builder nodes = new TestKitNodes.Builder()
-                .setCombined(true)
-                .setNumBrokerNodes(1)
-                .setNumControllerNodes(1);
-        if (dataDirectory != null) {
-            nodes.setBaseDirectory(dataDirectory);
-        }
-        KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(nodes.build())
-                // a single broker: the transaction and offsets logs cannot have 3 replicas
-                .setConfigProp("transaction.state.log.replication.factor", "1")
-                .setConfigProp("transaction.state.log.min.isr", "1")
-                .setConfigProp("offsets.topic.replication.factor", "1")
-                .setConfigProp("offsets.topic.num.partitions", "4")
-                .setConfigProp("transaction.state.log.num.partitions", "4")
-                .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                .setConfigProp("message.max.bytes", Integer.toString(maxMessageBytes))
-                .setConfigProp("replica.fetch.max.bytes", Integer.toString(maxMessageBytes))
-                .setConfigProp("auto.create.topics.enable", "false")
-                .build();
-        PrintStream stdout = System.out;
+        return start(maxMessageBytes, dataDirectory, LOOPBACK);
+    }
+
+    /**
+     * @param bind the address the broker listens on (its controller stays on the loopback address); a wildcard
+     *             (0.0.0.0) is advertised as this machine's host name
+     */
+    public static EmbeddedKafka start(int maxMessageBytes, Path dataDirectory, String bind) throws Exception {
+        Path temporary = dataDirectory == null ? Files.createTempDirectory("editstream-kafka") : null;
+        Path logs = (dataDirectory == null ? temporary : dataDirectory).resolve("kafka-logs");
+        Files.createDirectories(logs);
+        int brokerPort = freePort(bind);
+        int controllerPort = freePort(LOOPBACK);
+        String advertised = InetAddress.getByName(bind).isAnyLocalAddress() ? InetAddress.getLocalHost().getHostName() : bind;
+        Properties p = new Properties();
+        p.setProperty("process.roles", "broker,controller");
+        p.setProperty("node.id", "1");
+        p.setProperty("controller.quorum.voters", "1@" + LOOPBACK + ":" + controllerPort);
+        p.setProperty("listeners", "PLAINTEXT://" + bind + ":" + brokerPort + ",CONTROLLER://" + LOOPBACK + ":" + controllerPort);
+        p.setProperty("advertised.listeners", "PLAINTEXT://" + advertised + ":" + brokerPort);
+        p.setProperty("controller.listener.names", "CONTROLLER");
+        p.setProperty("inter.broker.listener.name", "PLAINTEXT");
+        p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.setProperty("log.dirs", logs.toString());
+        // a single broker: the transaction and offsets logs cannot have 3 replicas
+        p.setProperty("transaction.state.log.replication.factor", "1");
+        p.setProperty("transaction.state.log.min.isr", "1");
+        p.setProperty("offsets.topic.replication.factor", "1");
+        p.setProperty("offsets.topic.num.partitions", "4");
+        p.setProperty("transaction.state.log.num.partitions", "4");
+        p.setProperty("group.initial.rebalance.delay.ms", "0");
+        p.setProperty("message.max.bytes", Integer.toString(maxMessageBytes));
+        p.setProperty("replica.fetch.max.bytes", Integer.toString(maxMessageBytes));
+        p.setProperty("auto.create.topics.enable", "false");
+        KafkaConfig config = KafkaConfig.fromProps(p, false);
+
+        PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+        new Formatter().setPrintStream(quiet).setNodeId(1).setClusterId(Uuid.randomUuid().toString())
+                .addDirectory(logs.toString()).setMetadataLogDirectory(logs.toString())
+                .setControllerListenerName("CONTROLLER").setReleaseVersion(MetadataVersion.latestProduction())
+                .setIgnoreFormatted(true).run();
+        KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
+        String bootstrap = advertised + ":" + brokerPort;
         try {
-            // the formatter prints its bootstrap metadata to standard output; keep the terminal for progress
-            System.setOut(new PrintStream(OutputStream.nullOutputStream()));
-            cluster.format();
-            System.setOut(stdout);
-            cluster.startup();
-            cluster.waitForReadyBrokers();
+            server.startup();
+            awaitReady(bootstrap);
         } catch (Exception e) {
-            cluster.close();
+            server.shutdown();
+            server.awaitShutdown();
             throw e;
-        } finally {
-            System.setOut(stdout);
         }
-        return new EmbeddedKafka(cluster);
+        return new EmbeddedKafka(server, bootstrap, temporary);
     }
 
     public String bootstrapServers() {
-        return cluster.bootstrapServers();
+        return bootstrapServers;
     }
 
     @Override
     public void close() throws Exception {
-        cluster.close();
+        server.shutdown();
+        server.awaitShutdown();
+        if (temporaryDirectory != null) {
+            try (Stream<Path> files = Files.walk(temporaryDirectory)) {
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    /** The broker answers metadata requests once it has registered with its controller. */
+    private static void awaitReady(String bootstrap) throws Exception {
+        Properties admin = new Properties();
+        admin.setProperty("bootstrap.servers", bootstrap);
+        try (Admin client = Admin.create(admin)) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (true) {
+                try {
+                    if (!client.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty()) {
+                        return;
+                    }
+                } catch (Exception notYet) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("the embedded Kafka broker at " + bootstrap + " did not become ready", notYet);
+                    }
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    /** A port free on {@code address} now (the broker binds it a moment later). */
+    private static int freePort(String address) throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(address))) {
+            return socket.getLocalPort();
+        }
     }
 }

@@ -67,15 +67,15 @@ public final class LocalStack {
      * @param fromCheckpoint a checkpoint to resume from ({@code latest}: the newest of this job under the checkpoint
      *                       directory), or null to start without state: the embedded broker is new on every run
      * @param fromSavepoint  a savepoint to resume from, or null
-     * @param bind           the address the dashboard and Flink's RPC servers listen on ({@link #LOOPBACK}
-     *                       by default; the broker always listens on localhost)
+     * @param bind           the address the broker, the dashboard and Flink's RPC servers listen on
+     *                       ({@link #LOOPBACK} by default)
      */
     public int run(JobConfig config, List<CaptionEvent> captions, boolean follow, Path galleryFolder, int webPort,
                    String fromCheckpoint, String fromSavepoint, String bind) throws Exception {
         int maxMessage = config.maxRecordBytes() + KafkaTopics.FRAMING_BYTES;
         out.println("Starting Kafka (KRaft, in-process)...");
         out.flush();
-        try (EmbeddedKafka kafka = EmbeddedKafka.start(maxMessage, null)) {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(maxMessage, null, bind)) {
             JobConfig local = config.toBuilder().bootstrapServers(kafka.bootstrapServers()).bounded(!follow).build();
             KafkaTopics.ensure(local, local.parallelism(), (short) 1);
             out.println("Kafka at " + kafka.bootstrapServers() + "; topics " + local.captionsTopic() + ", "
