@@ -119,7 +119,7 @@ public final class LocalStack {
             long started = System.nanoTime();
             CountDownLatch wrapUp = new CountDownLatch(1);
             String gaveUp = null;
-            Thread stopper = follow ? interruptOnShutdown(Thread.currentThread(), wrapUp) : null;
+            Runnable stopper = follow ? stopOnSignals(Thread.currentThread(), wrapUp) : () -> { };
             try {
                 try (OutputConsumer consumer = new OutputConsumer(local.bootstrapServers(), local.samplesTopic(),
                         local.rejectionsTopic(), maxMessage, local.kafkaProperties(), local.schemaRegistry());
@@ -170,15 +170,12 @@ public final class LocalStack {
                             break;
                         }
                     }
+                    // a stop request has been honoured: closing the consumer and the bar must not see it
+                    stopper.run();
+                    Thread.interrupted();
                 } finally {
                     Thread.interrupted(); // a stop request has been honoured; the wrap-up below must not be interrupted
-                    if (stopper != null) {
-                        try {
-                            Runtime.getRuntime().removeShutdownHook(stopper);
-                        } catch (IllegalStateException shuttingDown) {
-                            // the hook is running and waits for the wrap-up below
-                        }
-                    }
+                    stopper.run();
                 }
                 // the gallery and the summary first: on Ctrl-C or SIGTERM the other shutdown hooks (Flink's, Kafka's)
                 // run beside this one, and cancelling the job can take as long as they allow
@@ -239,7 +236,40 @@ public final class LocalStack {
         out.flush();
     }
 
-    /** On Ctrl-C: stop the main loop, then give it time to write the gallery and the summary. */
+    /**
+     * On Ctrl-C or SIGTERM: stop the main loop, which writes the gallery and the summary and cancels the job before
+     * the JVM shuts down. Handled as signals, not in a shutdown hook: during shutdown the other hooks free native
+     * libraries (ONNX Runtime's) that the job's threads are still calling, which crashed the JVM (SIGSEGV) before
+     * the contact sheet and the summary were written. A second signal stops the JVM at once, as usual.
+     *
+     * @return what undoes it once the loop has stopped
+     */
+    @SuppressWarnings("restriction")
+    private static Runnable stopOnSignals(Thread main, CountDownLatch wrapUp) {
+        try {
+            java.util.Map<sun.misc.Signal, sun.misc.SignalHandler> previous = new java.util.concurrent.ConcurrentHashMap<>();
+            Runnable restore = () -> previous.forEach(sun.misc.Signal::handle);
+            for (String name : List.of("INT", "TERM")) {
+                sun.misc.Signal signal = new sun.misc.Signal(name);
+                previous.put(signal, sun.misc.Signal.handle(signal, s -> {
+                    restore.run();
+                    main.interrupt();
+                }));
+            }
+            return restore;
+        } catch (RuntimeException | LinkageError unsupported) {
+            Thread hook = interruptOnShutdown(main, wrapUp);
+            return () -> {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook is running and waits for the wrap-up
+                }
+            };
+        }
+    }
+
+    /** Where signals cannot be handled: stop the main loop from a shutdown hook and give it time to wrap up. */
     private static Thread interruptOnShutdown(Thread main, CountDownLatch wrapUp) {
         Thread hook = new Thread(() -> {
             main.interrupt();

@@ -81,6 +81,40 @@ class LocalBoundedIT {
         }
     }
 
+    @Test
+    void sigtermOnFollowWritesTheSummaryAndTheWholeGallery(@TempDir Path work) throws Exception {
+        Path captions = work.resolve("captions.jsonl");
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            Path image = work.resolve("scene-" + i + ".png");
+            Files.write(image, TestImages.png(TestImages.scene(48, 32, i)));
+            lines.add("{\"id\": \"follow-" + i + "\", \"caption\": \"a test scene number " + i + "\", \"image\": \""
+                    + image.getFileName() + "\"}");
+        }
+        Files.write(captions, lines);
+        Path gallery = work.resolve("gallery");
+        Path log = work.resolve("local.log");
+        Process local = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
+                "-cp", System.getProperty("java.class.path"), "org.editstream.cli.EditStreamCommand", "local", "--follow",
+                "--captions", captions.toString(), "--gallery", gallery.toString(), "--task-mix", "color=1")
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(3);
+            while (local.isAlive() && !Files.readString(log).contains("Flink dashboard") && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            Thread.sleep(5000); // some outcomes arrive
+            local.destroy(); // SIGTERM, as Ctrl-C
+            assertThat(local.waitFor(2, java.util.concurrent.TimeUnit.MINUTES)).as(Files.readString(log)).isTrue();
+        } finally {
+            local.destroyForcibly();
+        }
+        String output = Files.readString(log);
+        assertThat(output).contains("Samples per task:").contains("Gallery: ");
+        assertThat(gallery.resolve("index.html")).exists();
+        assertThat(gallery.resolve("contact-sheet.png")).exists();
+    }
+
     private static Result local(String... args) {
         StringWriter text = new StringWriter();
         CommandLine cli = EditStreamCommand.commandLine();
