@@ -32,17 +32,9 @@ class LocalBoundedIT {
 
     @Test
     void fiveHundredGeneratedCaptionsAllHaveAnOutcome(@TempDir Path work) throws Exception {
-        Path captions = work.resolve("captions.jsonl");
-        List<String> lines = new ArrayList<>();
-        for (int i = 0; i < 500; i++) {
-            Path image = work.resolve("scene-" + i + ".png");
-            Files.write(image, TestImages.png(TestImages.scene(48, 32, i)));
-            // every fifth caption has no image, and some have a hint of a task that needs one
-            lines.add("{\"id\": \"gen-" + i + "\", \"caption\": \"a test scene number " + i + "\""
-                    + (i % 5 == 0 ? "" : ", \"image\": \"" + image.getFileName() + "\"")
-                    + (i % 7 == 0 ? ", \"task\": \"sketch\"" : "") + "}");
-        }
-        Files.write(captions, lines);
+        // every fifth caption has no image, and some have a hint of a task that needs one
+        Path captions = sceneCaptions(work, 500, (i, image) -> "{\"id\": \"gen-" + i + "\", \"caption\": \"a test scene number "
+                + i + "\"" + (i % 5 == 0 ? "" : ", \"image\": \"" + image + "\"") + (i % 7 == 0 ? ", \"task\": \"sketch\"" : "") + "}");
         Result r = local("--captions", captions.toString(), "--gallery", work.resolve("gallery").toString(),
                 "--task-mix", "color=3,sketch=1,text=1");
         assertThat(r.exit).as(r.output).isZero();
@@ -83,15 +75,8 @@ class LocalBoundedIT {
 
     @Test
     void sigtermOnFollowWritesTheSummaryAndTheWholeGallery(@TempDir Path work) throws Exception {
-        Path captions = work.resolve("captions.jsonl");
-        List<String> lines = new ArrayList<>();
-        for (int i = 0; i < 20; i++) {
-            Path image = work.resolve("scene-" + i + ".png");
-            Files.write(image, TestImages.png(TestImages.scene(48, 32, i)));
-            lines.add("{\"id\": \"follow-" + i + "\", \"caption\": \"a test scene number " + i + "\", \"image\": \""
-                    + image.getFileName() + "\"}");
-        }
-        Files.write(captions, lines);
+        Path captions = sceneCaptions(work, 20, (i, image) -> "{\"id\": \"follow-" + i + "\", \"caption\": \"a test scene number "
+                + i + "\", \"image\": \"" + image + "\"}");
         Path gallery = work.resolve("gallery");
         Path log = work.resolve("local.log");
         Process local = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
@@ -113,6 +98,17 @@ class LocalBoundedIT {
         assertThat(output).contains("Samples per task:").contains("Gallery: ");
         assertThat(gallery.resolve("index.html")).exists();
         assertThat(gallery.resolve("contact-sheet.png")).exists();
+    }
+
+    /** A captions file of {@code n} lines, each written by {@code line} from its index and its scene image's file name. */
+    private static Path sceneCaptions(Path work, int n, java.util.function.BiFunction<Integer, String, String> line) throws IOException {
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Path image = work.resolve("scene-" + i + ".png");
+            Files.write(image, TestImages.png(TestImages.scene(48, 32, i)));
+            lines.add(line.apply(i, image.getFileName().toString()));
+        }
+        return Files.write(work.resolve("captions.jsonl"), lines);
     }
 
     private static Result local(String... args) {

@@ -98,7 +98,7 @@ public final class Conv2d {
     }
 
     public NDArray forward(NDArray x) {
-        if (!onCpu(x) || !onCpu(weight)) {
+        if (!isOnCpu(x) || !isOnCpu(weight)) {
             return dense(x, weight);
         }
         if (fellBack) {
@@ -200,7 +200,7 @@ public final class Conv2d {
         return w;
     }
 
-    private static boolean onCpu(NDArray a) {
+    private static boolean isOnCpu(NDArray a) {
         return Device.Type.CPU.equals(a.getDevice().getDeviceType());
     }
 
