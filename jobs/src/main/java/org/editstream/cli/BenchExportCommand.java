@@ -1,8 +1,9 @@
 package org.editstream.cli;
 
-import org.apache.flink.api.common.serialization.BulkWriter;
-import org.apache.flink.core.fs.local.LocalDataOutputStream;
-import org.apache.flink.formats.parquet.avro.AvroParquetWriters;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.io.LocalOutputFile;
+import org.editstream.export.ParquetRows;
+import org.editstream.export.TrainingRows;
 import org.editstream.export.WebDatasetShard;
 import org.editstream.local.DemoCaptions;
 import org.editstream.recipes.EditPair;
@@ -12,6 +13,7 @@ import org.editstream.schema.EditRequest;
 import org.editstream.schema.EditSample;
 import org.editstream.schema.Instruction;
 import org.editstream.schema.Task;
+import org.editstream.schema.export.TrainingRow;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -60,12 +62,12 @@ class BenchExportCommand implements Callable<Integer> {
             Path tar = work.resolve("bench.tar");
             Files.deleteIfExists(parquet);
             double[] p = timed(() -> {
-                BulkWriter<EditSample> writer = AvroParquetWriters.forSpecificRecord(EditSample.class)
-                        .create(new LocalDataOutputStream(parquet.toFile()));
-                for (int i = 0; i < samples; i++) {
-                    writer.addElement(distinct.get(i % distinct.size()));
+                // the rows the sinks write, with their footer (what ExportSinks.parquet's writer does)
+                try (ParquetWriter<TrainingRow> writer = ParquetRows.writer(new LocalOutputFile(parquet))) {
+                    for (int i = 0; i < samples; i++) {
+                        writer.write(TrainingRows.of(distinct.get(i % distinct.size())));
+                    }
                 }
-                writer.finish();
                 try (FileChannel ch = FileChannel.open(parquet, StandardOpenOption.WRITE)) {
                     ch.force(true); // on disk, as the shard and the raw write are
                 }

@@ -30,12 +30,20 @@ public class EditStreamCommand implements Runnable {
         return cli;
     }
 
-    private static String messageOf(Throwable e) {
+    /** The message, and the deepest cause's when there is one: Flink's "Job execution failed." alone says nothing. */
+    static String messageOf(Throwable e) {
         Throwable t = e;
         while (t.getCause() != null && (t.getMessage() == null || t instanceof java.util.concurrent.ExecutionException)) {
             t = t.getCause();
         }
-        return t.getMessage() != null ? t.getMessage() : t.toString();
+        String top = t.getMessage() != null ? t.getMessage() : t.toString();
+        Throwable root = t;
+        for (Throwable c = t.getCause(); c != null && c != root; c = c.getCause()) {
+            if (c.getMessage() != null) {
+                root = c;
+            }
+        }
+        return root == t || top.contains(root.getMessage()) ? top : top + " Cause: " + root.getMessage();
     }
 
     @Override

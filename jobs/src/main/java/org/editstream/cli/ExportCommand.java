@@ -45,7 +45,7 @@ public class ExportCommand implements Callable<Integer> {
     String schemaRegistry;
 
     @picocli.CommandLine.Mixin
-    ShardOptions shards = new ShardOptions();
+    FileSizeOptions fileSizes = new FileSizeOptions();
 
     @Option(names = "--kafka-property", description = "Extra Kafka client property (repeatable).")
     Map<String, String> kafkaProperties = new LinkedHashMap<>();
@@ -63,7 +63,7 @@ public class ExportCommand implements Callable<Integer> {
         PrintWriter console = spec.commandLine().getOut();
         JobConfig config = JobConfig.builder(bootstrapServers).samplesTopic(topic).schemaRegistryUrl(schemaRegistry)
                 .kafkaProperties(Map.copyOf(kafkaProperties))
-                .export(new JobConfig.Export(null, null, shards.limits())).build();
+                .export(new JobConfig.Export(null, null, fileSizes.sizes())).build();
         String target = JobOptions.folderUri(out);
         long upTo = TopicKeys.offsetSpan(bootstrapServers, topic, kafkaProperties);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();

@@ -193,7 +193,7 @@ public class JobOptions {
     String exportWebDataset;
 
     @picocli.CommandLine.Mixin
-    ShardOptions shards = new ShardOptions();
+    FileSizeOptions fileSizes = new FileSizeOptions();
 
     @Option(names = "--restart-drill-after", defaultValue = "0",
             description = "Fail the job once after this many samples per subtask, to watch recovery from a checkpoint (0: off).")
@@ -224,7 +224,7 @@ public class JobOptions {
                 .restartDrillAfter(restartDrillAfter)
                 .instructions(InstructionRouting.decide(llmSettings(), tasksOf(templateTasks)))
                 .export(new JobConfig.Export(folderUri(exportParquet), folderUri(exportWebDataset),
-                        shards.limits()));
+                        fileSizes.sizes()));
     }
 
     /** A folder URI as Flink's file systems want it; plain paths become absolute file: URIs. */

@@ -19,6 +19,7 @@ import org.editstream.filters.FilterChain;
 import org.editstream.flink.AssignTasks;
 import org.editstream.flink.DecodeCaptions;
 import org.editstream.flink.DedupeCaptions;
+import org.editstream.export.TrainingRows;
 import org.editstream.flink.ExportSinks;
 import org.editstream.flink.FilterSamples;
 import org.editstream.flink.GeneratePairs;
@@ -177,11 +178,13 @@ public final class EditStreamJob {
 
         kept.sinkTo(samplesSink(config)).uid("samples-sink").name("samples to Kafka");
         if (config.export().parquet() != null) {
-            kept.sinkTo(ExportSinks.parquet(config.export().parquet())).uid("parquet-sink").name("samples to Parquet");
+            kept.map(TrainingRows::of).uid("training-rows").name("as training rows")
+                    .sinkTo(ExportSinks.parquet(config.export().parquet(), config.export().sizes(), config.checkpointInterval()))
+                    .uid("parquet-rows-sink").name("training rows to Parquet");
         }
         if (config.export().webDataset() != null) {
-            kept.sinkTo(ExportSinks.webDataset(config.export().webDataset(), config.export().shards()))
-                    .uid("webdataset-sink").name("samples to WebDataset shards");
+            kept.sinkTo(ExportSinks.webDataset(config.export().webDataset(), config.export().sizes(), config.checkpointInterval()))
+                    .uid("webdataset-shards-sink").name("samples to WebDataset shards");
         }
         DataStream<Rejection> rejections = decoded.getSideOutput(Rejected.TAG)
                 .union(valid.getSideOutput(Rejected.TAG), unique.getSideOutput(Rejected.TAG),

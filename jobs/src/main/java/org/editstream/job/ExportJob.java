@@ -9,6 +9,7 @@ import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.editstream.export.TrainingRows;
 import org.editstream.flink.ExportSinks;
 import org.editstream.schema.EditSample;
 
@@ -43,10 +44,13 @@ public final class ExportJob {
                 .build();
         DataStream<EditSample> samples = env.fromSource(source, WatermarkStrategy.noWatermarks(), "samples from Kafka")
                 .map(new Count()).name("count");
+        // one writer: files and shards of exactly the size asked, the last of each folder excepted
         if (format == Format.PARQUET) {
-            samples.sinkTo(ExportSinks.parquet(out)).name("samples to Parquet");
+            samples.map(TrainingRows::of).name("as training rows").setParallelism(1)
+                    .sinkTo(ExportSinks.parquetOnce(out, config.export().sizes())).name("training rows to Parquet").setParallelism(1);
         } else {
-            samples.sinkTo(ExportSinks.webDataset(out, config.export().shards())).name("samples to WebDataset shards");
+            samples.sinkTo(ExportSinks.webDatasetOnce(out, config.export().sizes())).name("samples to WebDataset shards")
+                    .setParallelism(1);
         }
     }
 

@@ -62,12 +62,12 @@ public record JobConfig(
     /**
      * File sinks of the kept samples, each off when its folder is null (URIs through Flink's file systems).
      *
-     * @param parquet    Parquet files with the EditSample schema
+     * @param parquet    Parquet files of training rows
      * @param webDataset WebDataset tar shards
      */
-    public record Export(String parquet, String webDataset, ExportSinks.ShardLimits shards) implements Serializable {
+    public record Export(String parquet, String webDataset, ExportSinks.FileSizes sizes) implements Serializable {
         public static Export none() {
-            return new Export(null, null, ExportSinks.ShardLimits.defaults());
+            return new Export(null, null, ExportSinks.FileSizes.defaults());
         }
     }
 

@@ -110,7 +110,8 @@ public final class AvroCodec<T extends SpecificRecord> {
         int offset = 0;
         if (registry != null) {
             if (bytes.length < HEADER_BYTES || bytes[0] != MAGIC) {
-                throw new IllegalArgumentException("not in the schema registry wire format (magic byte 0 and a schema id)");
+                throw new IllegalArgumentException("not in the schema registry wire format (magic byte 0 and a schema id): "
+                        + "plain Avro is read without a schema registry");
             }
             int id = ByteBuffer.wrap(bytes, 1, 4).getInt();
             reader = readers.get(id);
@@ -127,14 +128,28 @@ public final class AvroCodec<T extends SpecificRecord> {
             if (!decoder.isEnd()) {
                 throw new IllegalArgumentException("trailing bytes after the " + schema.getName());
             }
-        } catch (SystemLimitException | UnsupportedOperationException e) {
-            // Avro's length checks: over the configured limit, or over what a Java array can hold
-            throw new DeclaredLengthException("a field of this " + schema.getName() + " declares more than "
-                    + MAX_DECLARED_LENGTH + " bytes: " + e.getMessage(), e);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            if (registry == null && looksLikeRegistryWireFormat(bytes)) {
+                throw new IllegalArgumentException("not a plain Avro " + schema.getName() + ": it starts like the schema "
+                        + "registry wire format (magic byte 0, schema id " + ByteBuffer.wrap(bytes, 1, 4).getInt()
+                        + "), which is read with a schema registry configured", e);
+            }
+            if (e instanceof SystemLimitException || e instanceof UnsupportedOperationException) {
+                // Avro's length checks: over the configured limit, or over what a Java array can hold
+                throw new DeclaredLengthException("a field of this " + schema.getName() + " declares more than "
+                        + MAX_DECLARED_LENGTH + " bytes: " + e.getMessage(), e);
+            }
+            if (e instanceof RuntimeException r) {
+                throw r;
+            }
             throw new IllegalArgumentException("not an Avro " + schema.getName() + ": " + e.getMessage(), e);
         }
         return record;
+    }
+
+    /** Magic byte 0 and a small positive schema id: what a plain record of ours, whose first field is a non-empty string, never is. */
+    private static boolean looksLikeRegistryWireFormat(byte[] bytes) {
+        return bytes.length > HEADER_BYTES && bytes[0] == MAGIC && ByteBuffer.wrap(bytes, 1, 4).getInt() > 0;
     }
 
     /** A string field whose bytes are not UTF-8. */

@@ -15,9 +15,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A sample as plain JSON for a WebDataset shard's {@code KEY.json}: every field under its schema name, unions
- * as their value (no Avro type wrappers), timestamps as epoch milliseconds, enums as their names; image bytes
- * are left out (they are the shard's PNG members), their format, size, hash and URI stay.
+ * A sample as plain JSON for a WebDataset shard's {@code KEY.json}: the training row ({@link TrainingRows}, the
+ * same names and spellings as the Parquet columns) without its image columns, which are the shard's image
+ * members; their format, size, hash and URI stay in the {@code *_info} fields. Unions are their value (no Avro
+ * type wrappers) and timestamps epoch milliseconds.
  */
 public final class SampleJson {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -27,7 +28,9 @@ public final class SampleJson {
 
     public static byte[] bytes(EditSample sample) {
         try {
-            return JSON.writeValueAsBytes(node(sample));
+            ObjectNode row = node(TrainingRows.of(sample));
+            ParquetRows.IMAGE_COLUMNS.forEach(row::remove);
+            return JSON.writeValueAsBytes(row);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException("a sample always serialises", e);
         }

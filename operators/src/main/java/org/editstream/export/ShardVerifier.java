@@ -2,12 +2,11 @@ package org.editstream.export;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.apache.avro.generic.GenericRecord;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.apache.parquet.avro.AvroParquetReader;
 import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.io.LocalInputFile;
+import org.editstream.schema.export.TrainingRow;
 
 import javax.imageio.ImageIO;
 import java.io.ByteArrayInputStream;
@@ -96,9 +95,9 @@ public final class ShardVerifier {
     }
 
     private void parquet(String name, Path file) {
-        try (ParquetReader<GenericRecord> reader = AvroParquetReader.<GenericRecord>builder(new LocalInputFile(file)).build()) {
-            for (GenericRecord r = reader.read(); r != null; r = reader.read()) {
-                seen(String.valueOf(r.get("sampleId")), String.valueOf(r.get("task")).toLowerCase(java.util.Locale.ROOT), name);
+        try (ParquetReader<TrainingRow> reader = ParquetRows.reader(new LocalInputFile(file))) {
+            for (TrainingRow r = reader.read(); r != null; r = reader.read()) {
+                seen(r.getSampleId(), r.getTask(), name);
             }
         } catch (IOException | RuntimeException e) {
             problems.add(name + ": cannot be read as Parquet: " + e.getMessage());
@@ -141,7 +140,7 @@ public final class ShardVerifier {
             return;
         }
         for (String role : List.of(WebDatasetShard.INPUT, WebDatasetShard.EDITED)) {
-            boolean byUri = meta.path(role + "Image").path("uri").isTextual();
+            boolean byUri = meta.path(role + "_image_info").path("uri").isTextual();
             byte[] image = parts.entrySet().stream().filter(p -> p.getKey().startsWith(role + ".")).map(Map.Entry::getValue)
                     .findFirst().orElse(null);
             if (image == null && !byUri) {
@@ -150,7 +149,7 @@ public final class ShardVerifier {
                 problems.add(file + ": the " + role + " image of " + key + " does not decode");
             }
         }
-        seen(key, meta.path("task").asText().toLowerCase(java.util.Locale.ROOT), file);
+        seen(key, meta.path("task").asText(), file);
     }
 
     private void seen(String id, String task, String file) {

@@ -1,6 +1,7 @@
 package org.editstream.export;
 
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.editstream.imaging.ImageRefs;
 import org.editstream.schema.EditSample;
@@ -8,8 +9,8 @@ import org.editstream.schema.ImageRef;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
-import java.time.Instant;
 import java.util.Locale;
 
 /**
@@ -46,6 +47,14 @@ public final class WebDatasetShard {
         entry(key + ".json", SampleJson.bytes(sample), mtime);
     }
 
+    /** Appends every member of a finished shard, as it is (compaction of part files into one shard). */
+    public void copyMembers(InputStream finished) throws IOException {
+        TarArchiveInputStream in = new TarArchiveInputStream(finished);
+        for (TarArchiveEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+            entry(e.getName(), in.readAllBytes(), e.getModTime().getTime());
+        }
+    }
+
     /** Ends the archive (its two zero blocks) and flushes it, without closing the stream underneath. */
     public void finish() throws IOException {
         tar.finish();
@@ -74,7 +83,7 @@ public final class WebDatasetShard {
     private void entry(String name, byte[] bytes, long mtime) throws IOException {
         TarArchiveEntry entry = new TarArchiveEntry(name);
         entry.setSize(bytes.length);
-        entry.setModTime(Instant.ofEpochMilli(mtime).toEpochMilli());
+        entry.setModTime(mtime);
         tar.putArchiveEntry(entry);
         tar.write(bytes);
         tar.closeArchiveEntry();

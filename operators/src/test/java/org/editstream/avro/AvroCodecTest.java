@@ -24,6 +24,25 @@ class AvroCodecTest {
     }
 
     @Test
+    void theRegistryWireFormatReadAsPlainAvroSaysSo() {
+        byte[] body = codec.encode(CaptionEvent.newBuilder().setId("c3").setCaption("a dog").build());
+        byte[] wire = new byte[body.length + 5];
+        wire[4] = 7; // magic byte 0, schema id 7
+        System.arraycopy(body, 0, wire, 5, body.length);
+        assertThatThrownBy(() -> codec.decode(wire)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("schema registry wire format (magic byte 0, schema id 7)");
+    }
+
+    @Test
+    void plainAvroReadWithARegistrySaysSo() {
+        AvroCodec<CaptionEvent> withRegistry = AvroCodec.forTopic(CaptionEvent.class,
+                new SchemaRegistryClient("http://127.0.0.1:9", java.time.Duration.ofSeconds(1)), "captions");
+        byte[] plain = codec.encode(CaptionEvent.newBuilder().setId("c4").setCaption("a dog").build());
+        assertThatThrownBy(() -> withRegistry.decode(plain)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("plain Avro is read without a schema registry");
+    }
+
+    @Test
     void validUtf8ThatIsNotAsciiStillDecodes() {
         CaptionEvent event = CaptionEvent.newBuilder().setId("c2").setCaption("une tasse de café, 猫, \uD83D\uDC08").build();
         assertThat(codec.decode(codec.encode(event)).getCaption()).isEqualTo(event.getCaption());
