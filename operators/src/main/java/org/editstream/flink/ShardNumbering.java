@@ -44,6 +44,10 @@ import java.util.regex.Pattern;
  * one, this sink's post-commit step (one task for the whole sink, so numbers are never handed out twice) renames it
  * to the bucket's next number: one more than the highest {@code shard-N.tar} in the folder.
  *
+ * <p>Used by the bounded {@code export}, whose committer hands every committable to this step when the input ends. In
+ * a streaming job Flink's committer did not hand over the final checkpoint's committables, nor any after a restore
+ * (seen in ExportIT), so the job's own shard sink is not numbered yet.
+ *
  * <p>Across restarts: Flink commits every part file exactly once and hands its committable to this step at least
  * once (again after a restore). A committable whose file is gone has been numbered already and is skipped, and a
  * number is taken from what the folder holds, so each committed shard gets exactly one number and the numbers of a
