@@ -180,8 +180,9 @@ class ExportIT {
     }
 
     @Test
-    void exportsShardsAreNumberedWithoutGapsAndBraceExpansionNamesThemAll() throws Exception {
-        for (Path dir : List.of(exportFiles.resolve("export/shards"))) {
+    void shardsAreNumberedWithoutGapsAndBraceExpansionNamesThemAll() throws Exception {
+        // the job's across its restart and its final checkpoint, and export's
+        for (Path dir : List.of(jobFiles.resolve("export/shards"), exportFiles.resolve("export/shards"))) {
             Map<Path, List<Path>> perFolder = byFolder(files(dir, ".tar"));
             assertThat(perFolder).isNotEmpty();
             for (Map.Entry<Path, List<Path>> folder : perFolder.entrySet()) {

@@ -47,7 +47,7 @@ import java.util.WeakHashMap;
  * Flink's file compaction merge a bucket's committed files once they reach the target size (or once the roll
  * interval's worth of checkpoints has passed): Parquet row by row, shards member by member. The bounded export
  * writes with one writer and no checkpoints, so its files are exactly the size asked, the last of a bucket
- * excepted, and its shards are numbered per bucket ({@link ShardNumbering}).
+ * excepted. Both number their shards per bucket once committed ({@link ShardNumbering}).
  */
 public final class ExportSinks {
     /**
@@ -97,17 +97,16 @@ public final class ExportSinks {
     }
 
     /**
-     * Streaming WebDataset: rolled by samples, size and age, compacted to {@link FileSizes#shardBytes()}. Not numbered
-     * yet: Flink's committer did not hand this sink's post-commit step the committables of the final checkpoint,
-     * nor any after a restore (ExportIT saw both), so shards keep the compactor's names ({@code compacted-part-...}).
+     * Streaming WebDataset: rolled by samples, size and age, compacted to {@link FileSizes#shardBytes()}, numbered per
+     * bucket once committed (looked for on every checkpoint).
      */
-    public static FileSink<EditSample> webDataset(String directory, FileSizes sizes, Duration checkpointInterval) {
-        return FileSink.forBulkFormat(new Path(directory), (BulkWriter.Factory<EditSample>) WebDatasetWriter::new)
+    public static ShardNumbering.NumberedSink<EditSample> webDataset(String directory, FileSizes sizes, Duration checkpointInterval) {
+        return new ShardNumbering.NumberedSink<>(FileSink.forBulkFormat(new Path(directory), (BulkWriter.Factory<EditSample>) WebDatasetWriter::new)
                 .withBucketAssigner(new TaskAndDate<>(ExportSinks::bucketOf))
                 .withRollingPolicy(new SizeAndAge<>(sizes.shardSamples(), sizes.shardBytes(), sizes.rollInterval()))
                 .withOutputFileConfig(names(".tar"))
                 .enableCompact(compaction(sizes.shardBytes(), sizes, checkpointInterval), new ShardCompactor())
-                .build();
+                .build(), directory, checkpointInterval);
     }
 
     /** The bounded export's shards: one writer, each exactly {@link FileSizes#shardSamples()} (or bytes), numbered. */
@@ -116,7 +115,7 @@ public final class ExportSinks {
                 .withBucketAssigner(new TaskAndDate<>(ExportSinks::bucketOf))
                 .withRollingPolicy(new SizeAndAge<>(sizes.shardSamples(), sizes.shardBytes(), null))
                 .withOutputFileConfig(names(".tar"))
-                .build());
+                .build(), directory, sizes.rollInterval());
     }
 
     /** The bucket of a sample: {@code task=local/date=2026-11-25}. */

@@ -1,6 +1,6 @@
 package org.editstream.flink;
 
-import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.typeinfo.BasicTypeInfo;
 import org.apache.flink.api.connector.sink2.Committer;
 import org.apache.flink.api.connector.sink2.CommitterInitContext;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -17,21 +17,23 @@ import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 import org.apache.flink.streaming.api.connector.sink2.CommittableMessage;
-import org.apache.flink.streaming.api.connector.sink2.CommittableWithLineage;
+import org.apache.flink.streaming.api.connector.sink2.CommittableSummary;
 import org.apache.flink.streaming.api.connector.sink2.SupportsPostCommitTopology;
 import org.apache.flink.streaming.api.connector.sink2.SupportsPreCommitTopology;
 import org.apache.flink.streaming.api.datastream.DataStream;
-import org.apache.flink.streaming.api.functions.ProcessFunction;
-import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
-import org.apache.flink.util.Collector;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -40,22 +42,25 @@ import java.util.regex.Pattern;
  * ..., so that the webdataset convention's brace patterns ({@code shard-{000000..000041}.tar}) name every shard.
  *
  * <p>The file sink writes and commits part files under names of its own ({@code part-<uuid>-<n>.tar}, or
- * {@code compacted-part-...} after compaction), which no {@code shard-*.tar} glob matches. Once Flink has committed
- * one, this sink's post-commit step (one task for the whole sink, so numbers are never handed out twice) renames it
- * to the bucket's next number: one more than the highest {@code shard-N.tar} in the folder.
+ * {@code compacted-part-...} after compaction), which no {@code shard-*.tar} glob matches. This sink's post-commit step
+ * (one task for the whole sink, so numbers are never handed out twice) renames every committed part file it finds
+ * under the sink's folder to its bucket's next number: one more than the highest {@code shard-N.tar} there, in the
+ * order the files were committed.
  *
- * <p>Used by the bounded {@code export}, whose committer hands every committable to this step when the input ends. In
- * a streaming job Flink's committer did not hand over the final checkpoint's committables, nor any after a restore
- * (seen in ExportIT), so the job's own shard sink is not numbered yet.
+ * <p>It looks at the folder rather than at the committables Flink hands it, because a streaming job's committer hands
+ * none over for the final checkpoint (they come after the end of data) nor for what it commits again after a restore.
+ * So it looks whenever a checkpoint's committables arrive, every {@code scanEvery}, and when it closes (after the
+ * committer's task has finished, so after the last commit).
  *
- * <p>Across restarts: Flink commits every part file exactly once and hands its committable to this step at least
- * once (again after a restore). A committable whose file is gone has been numbered already and is skipped, and a
- * number is taken from what the folder holds, so each committed shard gets exactly one number and the numbers of a
- * bucket stay contiguous. This needs a file system whose rename is atomic (local, HDFS, NFS): on an object store a
- * rename is a copy and a delete, and a crash between the two leaves one shard under two names, which
- * {@code export verify} reports as duplicated ids.
+ * <p>Across restarts: a visible part file is a committed one (Flink commits by renaming a hidden file), Flink commits
+ * each part file once (committing again after a restore finds the hidden file gone and does nothing), and the number
+ * is taken from what the folder holds, so each committed shard gets exactly one number and a bucket's numbers stay
+ * contiguous. This needs a file system whose rename is atomic (local, HDFS, NFS): on an object store a rename is a
+ * copy and a delete, and a crash between the two leaves one shard under two names, which {@code export verify}
+ * reports as duplicated ids.
  */
-public final class ShardNumbering extends ProcessFunction<CommittableMessage<FileSinkCommittable>, Void> {
+public final class ShardNumbering extends AbstractStreamOperator<Void>
+        implements OneInputStreamOperator<CommittableMessage<FileSinkCommittable>, Void> {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(ShardNumbering.class);
 
@@ -63,7 +68,17 @@ public final class ShardNumbering extends ProcessFunction<CommittableMessage<Fil
     private static final Pattern PART = Pattern.compile("(compacted-)?" + ExportSinks.PART_PREFIX + "-.+\\.tar");
     private static final Pattern SHARD = Pattern.compile("shard-(\\d+)\\.tar");
 
-    private transient Map<Path, Long> next;
+    private final String root;
+    private final long scanEveryMillis;
+
+    /**
+     * @param root      the file sink's base folder
+     * @param scanEvery how often the folder is looked at between checkpoints' committables
+     */
+    public ShardNumbering(String root, Duration scanEvery) {
+        this.root = root;
+        this.scanEveryMillis = Math.max(1, scanEvery.toMillis());
+    }
 
     /** The name of a bucket's shard number {@code n}. */
     public static String shardName(long n) {
@@ -71,50 +86,74 @@ public final class ShardNumbering extends ProcessFunction<CommittableMessage<Fil
     }
 
     @Override
-    public void open(OpenContext context) {
-        next = new HashMap<>();
+    public void open() throws Exception {
+        super.open();
+        getProcessingTimeService().scheduleWithFixedDelay(time -> numberAll(), scanEveryMillis, scanEveryMillis);
     }
 
     @Override
-    public void processElement(CommittableMessage<FileSinkCommittable> message, Context context, Collector<Void> out) throws IOException {
-        if (!(message instanceof CommittableWithLineage<FileSinkCommittable> committed) || !committed.getCommittable().hasPendingFile()) {
-            return;
-        }
-        Path file = committed.getCommittable().getPendingFile().getPath();
-        if (file != null && PART.matcher(file.getName()).matches()) {
-            number(file);
+    public void processElement(StreamRecord<CommittableMessage<FileSinkCommittable>> element) throws IOException {
+        if (element.getValue() instanceof CommittableSummary<?>) {
+            numberAll();
         }
     }
 
-    private void number(Path part) throws IOException {
-        FileSystem fs = part.getFileSystem();
-        if (!fs.exists(part)) {
-            return; // numbered before a restore: Flink hands its committable over again
-        }
-        Path bucket = part.getParent();
-        long n = next.containsKey(bucket) ? next.get(bucket) : nextFree(fs, bucket);
-        Path shard = new Path(bucket, shardName(n));
-        if (fs.exists(shard)) { // another writer in the folder: read it again
-            n = nextFree(fs, bucket);
-            shard = new Path(bucket, shardName(n));
-        }
-        if (!fs.rename(part, shard)) {
-            throw new IOException("could not rename the committed shard " + part + " to " + shard);
-        }
-        next.put(bucket, n + 1);
-        LOG.debug("committed shard {} is {}", part, shard);
+    @Override
+    public void finish() throws Exception {
+        numberAll();
+        super.finish();
     }
 
-    private static long nextFree(FileSystem fs, Path bucket) throws IOException {
-        long highest = -1;
-        FileStatus[] files = fs.listStatus(bucket);
-        for (FileStatus f : files == null ? new FileStatus[0] : files) {
-            Matcher m = SHARD.matcher(f.getPath().getName());
-            if (m.matches()) {
-                highest = Math.max(highest, Long.parseLong(m.group(1)));
+    @Override
+    public void close() throws Exception {
+        try {
+            numberAll();
+        } finally {
+            super.close();
+        }
+    }
+
+    /** Numbers every committed part file under the root; returns how many it numbered. */
+    int numberAll() throws IOException {
+        Path base = new Path(root);
+        FileSystem fs = base.getFileSystem();
+        return fs.exists(base) ? numberUnder(fs, base) : 0;
+    }
+
+    private static int numberUnder(FileSystem fs, Path folder) throws IOException {
+        FileStatus[] listed = fs.listStatus(folder);
+        if (listed == null) {
+            return 0;
+        }
+        int numbered = 0;
+        long next = 0;
+        List<FileStatus> parts = new ArrayList<>();
+        for (FileStatus f : listed) {
+            String name = f.getPath().getName();
+            if (name.startsWith(".") || name.startsWith("_")) {
+                continue; // in progress, or not the sink's
+            }
+            if (f.isDir()) {
+                numbered += numberUnder(fs, f.getPath());
+            } else if (PART.matcher(name).matches()) {
+                parts.add(f);
+            } else {
+                Matcher m = SHARD.matcher(name);
+                if (m.matches()) {
+                    next = Math.max(next, Long.parseLong(m.group(1)) + 1);
+                }
             }
         }
-        return highest + 1;
+        parts.sort(Comparator.comparingLong(FileStatus::getModificationTime).thenComparing(f -> f.getPath().getName()));
+        for (FileStatus part : parts) {
+            Path shard = new Path(folder, shardName(next++));
+            if (!fs.rename(part.getPath(), shard)) {
+                throw new IOException("could not rename the committed shard " + part.getPath() + " to " + shard);
+            }
+            LOG.debug("committed shard {} is {}", part.getPath(), shard);
+            numbered++;
+        }
+        return numbered;
     }
 
     /** A {@link FileSink} whose committed shards are numbered by {@link ShardNumbering}; everything else is the file sink's. */
@@ -125,8 +164,13 @@ public final class ShardNumbering extends ProcessFunction<CommittableMessage<Fil
 
         private final FileSink<IN> files;
 
-        NumberedSink(FileSink<IN> files) {
+        private final String root;
+        private final Duration scanEvery;
+
+        NumberedSink(FileSink<IN> files, String root, Duration scanEvery) {
             this.files = files;
+            this.root = root;
+            this.scanEvery = scanEvery;
         }
 
         @Override
@@ -174,8 +218,8 @@ public final class ShardNumbering extends ProcessFunction<CommittableMessage<Fil
         @Override
         public void addPostCommitTopology(DataStream<CommittableMessage<FileSinkCommittable>> committables) {
             // stateless: what it needs to know is in the folder
-            committables.global().process(new ShardNumbering()).setParallelism(1).setMaxParallelism(1).name("number the shards")
-                    .sinkTo(new DiscardingSink<>()).setParallelism(1).name("numbered");
+            committables.global().transform("number the shards", BasicTypeInfo.VOID_TYPE_INFO, new ShardNumbering(root, scanEvery))
+                    .setParallelism(1).setMaxParallelism(1);
         }
     }
 }
