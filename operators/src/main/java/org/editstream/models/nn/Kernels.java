@@ -2,6 +2,7 @@ package org.editstream.models.nn;
 
 import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
 /**
@@ -33,6 +34,10 @@ final class Kernels {
                 return torch.constant_pad_nd(x, [0, 0, 0, 0, 0, channels - x.size(1)], 0.)
               def group_norm_silu(self: __torch__.Kernels, x: Tensor, groups: int, weight: Tensor, bias: Tensor, eps: float) -> Tensor:
                 return torch.silu_(torch.group_norm(x, groups, weight, bias, eps))
+              def bilinear(self: __torch__.Kernels, x: Tensor, height: int, width: int, align_corners: bool) -> Tensor:
+                return torch.upsample_bilinear2d(x, [height, width], align_corners, None, None)
+              def bicubic_by_scale(self: __torch__.Kernels, x: Tensor, scale_h: float, scale_w: float) -> Tensor:
+                return torch.upsample_bicubic2d(x, None, False, [scale_h, scale_w])
             """;
 
     /**
@@ -103,6 +108,20 @@ final class Kernels {
     /** torch's group_norm of [N, C, ...] with per-channel {@code weight} and {@code bias} [C]. */
     static NDArray groupNorm(NDArray x, int groups, NDArray weight, NDArray bias, double eps, boolean silu) {
         return module().call(silu ? "group_norm_silu" : "group_norm", x.getManager(), x, groups, weight, bias, eps);
+    }
+
+    /** torch's bilinear interpolation of [N, C, H, W] to {@code height} x {@code width}, into {@code results}. */
+    static NDArray bilinear(NDArray x, long height, long width, boolean alignCorners, NDManager results) {
+        return module().call("bilinear", results, x, height, width, alignCorners);
+    }
+
+    /**
+     * torch's bicubic interpolation (A = -0.75, align_corners false, no antialias) of [N, C, H, W] by scale factors:
+     * the output is floor(H * scaleH) x floor(W * scaleW), and source coordinates are (i + 0.5) / scale - 0.5 with the
+     * scale as given, not the one the rounded sizes imply.
+     */
+    static NDArray bicubicByScale(NDArray x, double scaleH, double scaleW, NDManager results) {
+        return module().call("bicubic_by_scale", results, x, scaleH, scaleW);
     }
 
     private static TorchScript module() {
