@@ -14,6 +14,7 @@ import org.editstream.models.Parameters;
 public final class ConvTranspose2d {
     private final NDArray weight;
     private final NDArray bias;
+    private final NDArray biasPerChannel;
     private final long out;
     private final int kernel;
     private final int stride;
@@ -23,7 +24,9 @@ public final class ConvTranspose2d {
 
     public ConvTranspose2d(Parameters p, long in, long out, int kernel, int stride, int padding, boolean bias) {
         this.weight = p.get("weight", in, out, kernel, kernel);
-        this.bias = bias ? p.get("bias", out) : null;
+        NDArray b = bias ? p.get("bias", out) : null;
+        this.bias = b;
+        this.biasPerChannel = b == null ? null : b.reshape(1, out, 1, 1);
         this.out = out;
         this.kernel = kernel;
         this.stride = stride;
@@ -45,6 +48,6 @@ public final class ConvTranspose2d {
                 .reshape(b, h, w, out, kernel, kernel)
                 .transpose(0, 3, 1, 4, 2, 5)
                 .reshape(b, out, h * kernel, w * kernel);
-        return bias == null ? y : y.addi(bias.reshape(1, out, 1, 1));
+        return biasPerChannel == null ? y : y.addi(biasPerChannel);
     }
 }
