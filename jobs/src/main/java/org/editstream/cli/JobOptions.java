@@ -105,6 +105,14 @@ public class JobOptions {
             + "e.g. global.direction=0.15 (repeatable; defaults: InstructPix2Pix's 0.75 / 0.2 / 0.2 for generated tasks; needs --models DIR/clip).")
     Map<String, Double> clipMinimum = new LinkedHashMap<>();
 
+    @Option(names = "--max-structure-l1", description = "Structure filter: the maximum depth-map L1 of a task's pairs, "
+            + "e.g. global=0.3 (repeatable; defaults: color 0.1, text 0.1, texture 0.15, global 0.2, style 0.25; needs --models DIR/depth).")
+    Map<String, Double> maxStructureL1 = new LinkedHashMap<>();
+
+    @Option(names = "--min-dino", description = "DINO similarity minimum of a task's pairs, e.g. style=0.3 "
+            + "(repeatable; default: UltraEdit's 0.4 for generated tasks; needs --models DIR/dino).")
+    Map<String, Double> minDino = new LinkedHashMap<>();
+
     @Option(names = "--min-task-lead", defaultValue = "0.1",
             description = "Task check: a sample whose instruction's predicted task leads its own by this much is relabelled "
                     + "(same kind of pair) or rejected with TASK_MISMATCH (default: ${DEFAULT-VALUE}).")
@@ -207,8 +215,10 @@ public class JobOptions {
         return JobConfig.builder(bootstrapServers)
                 .kafkaProperties(Map.copyOf(kafkaProperties))
                 .schemaRegistryUrl(schemaRegistry)
-                .filters(FilterSettings.defaults().withMinPixelChange(tasksOf(minPixelChange))
-                        .withClipMinimum(clipMinimums(clipMinimum)).withMinTaskLead(minTaskLead))
+                .filters(FilterSettings.defaults().withMinPixelChange(tasksOf(minPixelChange, "--min-pixel-change"))
+                        .withClipMinimum(clipMinimums(clipMinimum)).withMinTaskLead(minTaskLead)
+                        .withMaxStructureL1(tasksOf(maxStructureL1, "--max-structure-l1"))
+                        .withMinDinoSimilarity(tasksOf(minDino, "--min-dino")))
                 .captionsTopic(captionsTopic).samplesTopic(samplesTopic).rejectionsTopic(rejectionsTopic)
                 .groupId(groupId).transactionalIdPrefix(transactionalIdPrefix)
                 .parallelism(parallelism).checkpointInterval(checkpointInterval).checkpointDirectory(checkpointDir)
@@ -276,10 +286,10 @@ public class JobOptions {
         return out;
     }
 
-    private static Map<Task, Double> tasksOf(Map<String, Double> byName) {
+    private static Map<Task, Double> tasksOf(Map<String, Double> byName, String option) {
         Map<Task, Double> out = new EnumMap<>(Task.class);
         byName.forEach((name, value) -> out.put(TaskCatalogue.byName(name).orElseThrow(() ->
-                new IllegalArgumentException("--min-pixel-change names no task '" + name + "'")), value));
+                new IllegalArgumentException(option + " names no task '" + name + "'")), value));
         return out;
     }
 }

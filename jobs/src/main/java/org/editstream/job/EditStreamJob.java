@@ -35,6 +35,8 @@ import org.editstream.flink.WriteInstructions;
 import org.editstream.imaging.ImageDecoder;
 import org.editstream.instruct.InstructionRouting;
 import org.editstream.instruct.LlmSettings;
+import org.editstream.perception.ScoringHost;
+import org.editstream.recipes.ModelsFolder;
 import org.editstream.recipes.RecipeBook;
 import org.editstream.schema.CaptionEvent;
 import org.editstream.schema.EditRequest;
@@ -100,8 +102,15 @@ public final class EditStreamJob {
         lines.add(routing.llm() == null ? "Instructions: templates (no --llm-url)"
                 : "Instructions: LLM agents at " + routing.llm().endpoint() + " (" + routing.llm().model() + ") for "
                 + String.join(", ", routing.byLlm().stream().map(TaskCatalogue::nameOf).toList()) + "; templates for the rest");
+        ModelsFolder models = config.tools().modelsFolder();
+        lines.add(models.describe());
         lines.add(config.tools().clipFolder() == null ? "CLIP filters off: needs " + Capability.CLIP.description()
                 : "CLIP filters on: " + config.tools().clipFolder());
+        lines.add(models.has(ModelsFolder.Family.DINO) ? "DINO similarity on: " + models.folderOf(ModelsFolder.Family.DINO)
+                : "DINO similarity off: needs a DINOv2 model (--models DIR/dino)");
+        lines.add(models.has(ModelsFolder.Family.DEPTH) ? "Structure filter on: " + models.folderOf(ModelsFolder.Family.DEPTH)
+                + ", maximum depth L1 " + config.filters().structureLimits()
+                : "Structure filter off: needs " + Capability.DEPTH.description());
         if (enabled.enabled().stream().anyMatch(RecipeBook.GENERATED::contains)) {
             RecipeBook.Tools tools = config.tools();
             lines.add("Generation: " + tools.diffusionSteps() + " DDIM steps, " + tools.generationBatch()
@@ -129,7 +138,9 @@ public final class EditStreamJob {
         CaptionValidator validator = new CaptionValidator(config.captionLimits(), decoder, config.imageStore().policy());
         TaskAssigner assigner = new TaskAssigner(enabled, config.taskMix());
         Path clip = config.tools().clipFolder();
-        FilterChain filters = config.filters().chain(clip != null, RecipeBook.GENERATED);
+        ScoringHost.Models scoringModels = scoringModels(config);
+        FilterChain filters = config.filters().chain(clip != null, scoringModels.dino() != null, scoringModels.depth() != null,
+                RecipeBook.GENERATED);
 
         DataStream<KafkaRecord> raw = env
                 .fromSource(captionSource(config), WatermarkStrategy.noWatermarks(), "captions from Kafka")
@@ -168,9 +179,9 @@ public final class EditStreamJob {
         DataStream<EditSample> drilled = config.restartDrillAfter() > 0
                 ? pairs.map(new RestartDrill<EditSample>(config.restartDrillAfter())).uid("restart-drill").name("restart drill")
                 : pairs;
-        SingleOutputStreamOperator<EditSample> scored = AsyncDataStream.unorderedWait(drilled, new ScoreSamples(clip, decoder),
+        SingleOutputStreamOperator<EditSample> scored = AsyncDataStream.unorderedWait(drilled, new ScoreSamples(scoringModels, config.filters().structureTasks(), decoder),
                         SCORING_TIMEOUT_MINUTES, TimeUnit.MINUTES, SCORING_CAPACITY)
-                .uid("score").name(clip == null ? "score samples (task predictor)" : "score samples (CLIP, task predictor)")
+                .uid("score").name(scoringName(scoringModels))
                 .process(new SplitOutcomes<>(EditSample.class)).uid("score-split").name("scored samples");
         SingleOutputStreamOperator<EditSample> kept = scored
                 .process(new FilterSamples(config.filters().taskCheck(), filters, config.maxRecordBytes(), config.imageStore()))
@@ -195,6 +206,28 @@ public final class EditStreamJob {
         }
         rejections
                 .sinkTo(rejectionsSink(config)).uid("rejections-sink").name("rejections to Kafka");
+    }
+
+    private static String scoringName(ScoringHost.Models models) {
+        List<String> names = new ArrayList<>();
+        if (models.clip() != null) {
+            names.add("CLIP");
+        }
+        if (models.dino() != null) {
+            names.add("DINO");
+        }
+        if (models.depth() != null) {
+            names.add("depth");
+        }
+        names.add("task predictor");
+        return "score samples (" + String.join(", ", names) + ")";
+    }
+
+    /** The folders of the models the scoring stage loads. */
+    static ScoringHost.Models scoringModels(JobConfig config) {
+        ModelsFolder models = config.tools().modelsFolder();
+        return new ScoringHost.Models(models.folderOf(ModelsFolder.Family.CLIP), models.folderOf(ModelsFolder.Family.DEPTH),
+                models.folderOf(ModelsFolder.Family.DINO));
     }
 
     private static KeySelector<CaptionEvent, String> captionId() {

@@ -11,22 +11,34 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A minimum on one score of the sample, per task: tasks without a threshold are not judged by it; a judged
- * sample without the score is rejected as unscored. The CLIP filters are instances of this one class.
+ * A limit on one score of the sample, per task: a minimum, or for a distance (the structure filter's) a maximum. Tasks
+ * without a limit are not judged by it; a judged sample without the score is rejected as unscored. The CLIP, DINO and
+ * structure filters are instances of this one class.
  */
 public final class ScoreThreshold implements Filter, Serializable {
     private static final long serialVersionUID = 1L;
 
     /** Which score a threshold reads. */
     public enum Metric {
-        CLIP_DIRECTION("FILTER_CLIP_DIR"),
-        CLIP_IMAGE("FILTER_CLIP_IMG"),
-        CLIP_OUTPUT("FILTER_CLIP_OUT");
+        CLIP_DIRECTION("FILTER_CLIP_DIR", false),
+        CLIP_IMAGE("FILTER_CLIP_IMG", false),
+        CLIP_OUTPUT("FILTER_CLIP_OUT", false),
+        /** Cosine of the DINOv2 class tokens of input and edited image. */
+        DINO_SIMILARITY("FILTER_DINO", false),
+        /** L1 distance of the normalised depth maps of input and edited image: a maximum. */
+        STRUCTURE_L1("FILTER_STRUCTURE", true);
 
         final String filterName;
+        final boolean maximum;
 
-        Metric(String filterName) {
+        Metric(String filterName, boolean maximum) {
             this.filterName = filterName;
+            this.maximum = maximum;
+        }
+
+        /** Whether the limit is a maximum (a distance) rather than a minimum. */
+        public boolean isMaximum() {
+            return maximum;
         }
 
         Float of(Scores s) {
@@ -34,6 +46,8 @@ public final class ScoreThreshold implements Filter, Serializable {
                 case CLIP_DIRECTION -> s.getClipDirection();
                 case CLIP_IMAGE -> s.getClipImage();
                 case CLIP_OUTPUT -> s.getClipOutput();
+                case DINO_SIMILARITY -> s.getDinoSimilarity();
+                case STRUCTURE_L1 -> s.getStructureL1();
             };
         }
     }
@@ -47,11 +61,11 @@ public final class ScoreThreshold implements Filter, Serializable {
             Metric.CLIP_IMAGE, 0.75, Metric.CLIP_DIRECTION, 0.2, Metric.CLIP_OUTPUT, 0.2);
 
     private final Metric metric;
-    private final EnumMap<Task, Double> minimum;
+    private final EnumMap<Task, Double> limit;
 
     public ScoreThreshold(Metric metric, Map<Task, Double> perTask) {
         this.metric = metric;
-        this.minimum = perTask.isEmpty() ? new EnumMap<>(Task.class) : new EnumMap<>(perTask);
+        this.limit = perTask.isEmpty() ? new EnumMap<>(Task.class) : new EnumMap<>(perTask);
     }
 
     /** The metric's InstructPix2Pix threshold for each of these tasks. */
@@ -61,9 +75,9 @@ public final class ScoreThreshold implements Filter, Serializable {
         return new ScoreThreshold(metric, perTask);
     }
 
-    /** The minimum per judged task. */
-    public Map<Task, Double> minimum() {
-        return java.util.Collections.unmodifiableMap(minimum);
+    /** The limit (a minimum, or a maximum for {@link Metric#isMaximum()}) per judged task. */
+    public Map<Task, Double> limits() {
+        return java.util.Collections.unmodifiableMap(limit);
     }
 
     @Override
@@ -73,14 +87,17 @@ public final class ScoreThreshold implements Filter, Serializable {
 
     @Override
     public Optional<String> failure(EditSample sample) {
-        Double min = minimum.get(sample.getTask());
-        if (min == null) {
+        Double bound = limit.get(sample.getTask());
+        if (bound == null) {
             return Optional.empty();
         }
         Float score = sample.getScores() == null ? null : metric.of(sample.getScores());
         if (score == null || score.isNaN()) {
-            return Optional.of("not scored (threshold " + min + ")");
+            return Optional.of("not scored (threshold " + bound + ")");
         }
-        return score < min ? Optional.of(String.format(Locale.ROOT, "%.2f < %.2f", score, min)) : Optional.empty();
+        if (metric.maximum) {
+            return score > bound ? Optional.of(String.format(Locale.ROOT, "%.3f > %.3f", score, bound)) : Optional.empty();
+        }
+        return score < bound ? Optional.of(String.format(Locale.ROOT, "%.2f < %.2f", score, bound)) : Optional.empty();
     }
 }

@@ -13,34 +13,54 @@ import org.editstream.schema.ImageRef;
 import org.editstream.schema.Reason;
 import org.editstream.schema.Scores;
 import org.editstream.schema.Stage;
+import org.editstream.schema.Task;
 
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletionException;
 
 /**
- * Scores each sample with this TaskManager's {@link ScoringHost} (CLIP similarities when a CLIP model is
- * configured, and the task predictor), so the filters that follow only compare numbers. Model failures become
- * rejections, never restarts.
+ * Scores each sample with this TaskManager's {@link ScoringHost} (CLIP similarities, DINO similarity and the
+ * structure distance when their models are configured, and the task predictor), so the filters that follow only
+ * compare numbers. Model failures become rejections, never restarts.
  */
 public class ScoreSamples extends RichAsyncFunction<EditSample, Outcome<EditSample>> {
     private static final long serialVersionUID = 1L;
 
     private final String clipFolder;
+    private final String depthFolder;
+    private final String dinoFolder;
+    private final EnumSet<Task> structureTasks;
     private final ImageDecoder decoder;
     private transient ScoringHost host;
     private transient StageMetrics metrics;
 
-    /** @param clipFolder a CLIP model folder, or null to score with the task predictor only */
-    public ScoreSamples(Path clipFolder, ImageDecoder decoder) {
-        this.clipFolder = clipFolder == null ? null : clipFolder.toString();
+    /**
+     * @param models         the scoring models' folders (all null: the task predictor only)
+     * @param structureTasks the tasks whose samples get a structure distance (with a depth model)
+     */
+    public ScoreSamples(ScoringHost.Models models, Set<Task> structureTasks, ImageDecoder decoder) {
+        this.clipFolder = string(models.clip());
+        this.depthFolder = string(models.depth());
+        this.dinoFolder = string(models.dino());
+        this.structureTasks = structureTasks.isEmpty() ? EnumSet.noneOf(Task.class) : EnumSet.copyOf(structureTasks);
         this.decoder = decoder;
+    }
+
+    private static String string(Path p) {
+        return p == null ? null : p.toString();
+    }
+
+    private static Path path(String s) {
+        return s == null ? null : Path.of(s);
     }
 
     @Override
     public void open(OpenContext context) {
-        host = ScoringHost.forClip(clipFolder == null ? null : Path.of(clipFolder));
+        host = ScoringHost.forModels(new ScoringHost.Models(path(clipFolder), path(depthFolder), path(dinoFolder)));
         metrics = new StageMetrics(getRuntimeContext().getMetricGroup(), "score");
         metrics.group().gauge("queueDepth", () -> host.stats().queued());
         metrics.group().gauge("meanBatchSize", () -> host.stats().meanBatchSize());
@@ -51,11 +71,12 @@ public class ScoreSamples extends RichAsyncFunction<EditSample, Outcome<EditSamp
         long start = System.nanoTime();
         ScoringHost.Request request;
         try {
-            // the images are decoded only for CLIP: the task predictor reads the instruction alone
-            boolean clip = host.hasClip();
-            request = new ScoringHost.Request(clip ? image(sample.getInputImage()) : null,
-                    clip ? image(sample.getEditedImage()) : null,
-                    sample.getInputCaption(), sample.getOutputCaption(), sample.getInstruction(), sample.getTask());
+            // the images are decoded only for the image models: the task predictor reads the instruction alone
+            boolean images = host.readsImages();
+            request = new ScoringHost.Request(images ? image(sample.getInputImage()) : null,
+                    images ? image(sample.getEditedImage()) : null,
+                    sample.getInputCaption(), sample.getOutputCaption(), sample.getInstruction(), sample.getTask(),
+                    host.hasDepth() && structureTasks.contains(sample.getTask()));
         } catch (Refusal refusal) {
             result.complete(List.of(reject(sample, refusal.reason(), refusal.detail())));
             return;
@@ -73,6 +94,12 @@ public class ScoreSamples extends RichAsyncFunction<EditSample, Outcome<EditSamp
                 scores.setClipImage(finite(scored.clip().image()))
                         .setClipOutput(finite(scored.clip().output()))
                         .setClipDirection(finite(scored.clip().direction()));
+            }
+            if (scored.dinoSimilarity() != null) {
+                scores.setDinoSimilarity(finite(scored.dinoSimilarity()));
+            }
+            if (scored.structureL1() != null) {
+                scores.setStructureL1(finite(scored.structureL1()));
             }
             metrics.recordOut(sample.getTask());
             metrics.secondsPerRecord(System.nanoTime() - start);

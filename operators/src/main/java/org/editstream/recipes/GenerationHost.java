@@ -56,8 +56,7 @@ public final class GenerationHost {
 
         /** Whether {@code folder} can serve as {@link #inpainting()}. */
         public static boolean isInpaintingFolder(Path folder) {
-            return folder != null && (Files.isRegularFile(folder.resolve("model_index.json"))
-                    || Files.isRegularFile(folder.resolve("unet").resolve("config.json")));
+            return folder != null && ModelsFolder.Family.INPAINTING.recognises(folder);
         }
     }
 

@@ -1,13 +1,13 @@
 package org.editstream.recipes;
 
 import org.editstream.imaging.TextRenderer;
+import org.editstream.perception.DepthHost;
 import org.editstream.perception.Tessdata;
 import org.editstream.perception.TesseractTextRecognizer;
 import org.editstream.schema.Task;
 import org.editstream.tasks.Capability;
 
 import java.io.Serializable;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -26,7 +26,7 @@ public final class RecipeBook implements AutoCloseable {
             Task.ADD, Task.BACKGROUND);
     /** Tasks that have a recipe class in this build. */
     public static final Set<Task> TASKS_WITH_RECIPE = EnumSet.of(Task.COLOR, Task.SKETCH, Task.TEXT, Task.GLOBAL, Task.STYLE,
-            Task.LOCAL, Task.TEXTURE, Task.REMOVE, Task.ADD, Task.BACKGROUND);
+            Task.LOCAL, Task.TEXTURE, Task.REMOVE, Task.ADD, Task.BACKGROUND, Task.DEPTH, Task.NORMAL);
 
     private final Map<Task, Recipe> recipes;
     private final TesseractTextRecognizer ocr;
@@ -40,8 +40,7 @@ public final class RecipeBook implements AutoCloseable {
      * Where the tools and models recipes use are found.
      *
      * @param tessdata        Tesseract's data folder, or null to search the usual places
-     * @param models          folder of model folders ({@code diffusion/}, {@code inpainting/}, {@code clip/}), or null
-     *                        for none
+     * @param models          folder of model folders ({@link ModelsFolder}), or null for none
      * @param diffusionSteps  DDIM steps of generated pairs
      * @param grounder        the {@link org.editstream.perception.ObjectGrounder} class the region and background
      *                        recipes ground objects with, or null for none (those tasks are disabled then)
@@ -69,10 +68,15 @@ public final class RecipeBook implements AutoCloseable {
 
         /** What the generation host of these tools loads (the diffusion folder must exist). */
         public GenerationHost.Settings generation() {
-            Path inpainting = models == null ? null : Path.of(models, "inpainting");
-            return new GenerationHost.Settings(diffusionFolder(), GenerationHost.Settings.isInpaintingFolder(inpainting)
-                    ? inpainting : null, clipFolder(), grounder, models == null ? null : Path.of(models), diffusionSteps,
-                    generationBatch, GENERATION_WAIT, regionGivenImage);
+            ModelsFolder found = modelsFolder();
+            return new GenerationHost.Settings(diffusionFolder(), found.folderOf(ModelsFolder.Family.INPAINTING), clipFolder(),
+                    grounder, models == null ? null : Path.of(models), diffusionSteps, generationBatch, GENERATION_WAIT,
+                    regionGivenImage);
+        }
+
+        /** What the models folder holds. */
+        public ModelsFolder modelsFolder() {
+            return new ModelsFolder(models);
         }
 
         public Path tessdataPath() {
@@ -81,13 +85,12 @@ public final class RecipeBook implements AutoCloseable {
 
         /** The CLIP model folder ({@code models/clip}) when it holds a model, or null. */
         public Path clipFolder() {
-            Path clip = models == null ? null : Path.of(models, "clip");
-            return clip != null && Files.isRegularFile(clip.resolve("config.json")) ? clip : null;
+            return modelsFolder().folderOf(ModelsFolder.Family.CLIP);
         }
 
-        /** The text-to-image pipeline folder ({@code models/diffusion}), or null without a models folder. */
+        /** The text-to-image pipeline folder ({@code models/diffusion}), whether or not it holds one; null without a models folder. */
         public Path diffusionFolder() {
-            return models == null ? null : Path.of(models, "diffusion");
+            return models == null ? null : Path.of(models, ModelsFolder.Family.DIFFUSION.folderName());
         }
 
         public static Tools defaults() {
@@ -104,15 +107,7 @@ public final class RecipeBook implements AutoCloseable {
         if (TextRenderer.fontsInstalled()) {
             found.add(Capability.FONTS);
         }
-        if (tools.diffusionFolder() != null && Files.isRegularFile(tools.diffusionFolder().resolve("model_index.json"))) {
-            found.add(Capability.DIFFUSION);
-        }
-        if (tools.clipFolder() != null) {
-            found.add(Capability.CLIP);
-        }
-        if (tools.models() != null && GenerationHost.Settings.isInpaintingFolder(Path.of(tools.models(), "inpainting"))) {
-            found.add(Capability.INPAINTING);
-        }
+        found.addAll(tools.modelsFolder().capabilities());
         if (tools.grounder() != null) {
             // a grounder gives the object's box and its segmentation
             found.add(Capability.GROUNDING);
@@ -138,6 +133,17 @@ public final class RecipeBook implements AutoCloseable {
             }
             ocr = new TesseractTextRecognizer(tessdata.get());
             recipes.put(Task.TEXT, new TextRecipe(ocr));
+        }
+        if (tasks.contains(Task.DEPTH) || tasks.contains(Task.NORMAL)) {
+            Path folder = tools.modelsFolder().find(ModelsFolder.Family.DEPTH).orElseThrow(() -> new IllegalStateException(
+                    "the depth or normal task is enabled but there is no depth model: " + Capability.DEPTH.description()));
+            DepthHost depth = DepthHost.forFolder(folder);
+            if (tasks.contains(Task.DEPTH)) {
+                recipes.put(Task.DEPTH, new DepthRecipe(depth));
+            }
+            if (tasks.contains(Task.NORMAL)) {
+                recipes.put(Task.NORMAL, new NormalRecipe(depth));
+            }
         }
         return new RecipeBook(recipes, ocr);
     }

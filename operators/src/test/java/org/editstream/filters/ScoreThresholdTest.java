@@ -54,4 +54,29 @@ class ScoreThresholdTest {
         assertThatThrownBy(() -> chain.check(sample(Task.LOCAL, Float.NaN, 0.9f, 0.3f)))
                 .hasMessageContaining("not scored");
     }
+
+    @Test
+    void theStructureLimitIsAMaximumAndTheDinoLimitAMinimum() throws Refusal {
+        FilterChain perception = new FilterChain(List.of(
+                new ScoreThreshold(ScoreThreshold.Metric.DINO_SIMILARITY, Map.of(Task.GLOBAL, 0.4)),
+                new ScoreThreshold(ScoreThreshold.Metric.STRUCTURE_L1, Map.of(Task.GLOBAL, 0.2, Task.COLOR, 0.1))));
+        perception.check(scored(Task.GLOBAL, 0.19f, 0.55f));
+        perception.check(scored(Task.COLOR, 0.05f, null)); // colour has no DINO minimum here
+        assertThatThrownBy(() -> perception.check(scored(Task.GLOBAL, 0.25f, 0.55f)))
+                .isInstanceOfSatisfying(FilterChain.FilterRefusal.class, r -> {
+                    assertThat(r.filter()).isEqualTo("FILTER_STRUCTURE");
+                    assertThat(r.getMessage()).contains("FILTER_STRUCTURE: 0.250 > 0.200");
+                });
+        assertThatThrownBy(() -> perception.check(scored(Task.GLOBAL, 0.1f, 0.35f)))
+                .hasMessageContaining("FILTER_DINO: 0.35 < 0.40");
+        assertThatThrownBy(() -> perception.check(scored(Task.COLOR, null, null)))
+                .hasMessageContaining("FILTER_STRUCTURE: not scored");
+    }
+
+    private static EditSample scored(Task task, Float structure, Float dino) {
+        EditSample s = new EditSample();
+        s.setTask(task);
+        s.setScores(Scores.newBuilder().setStructureL1(structure).setDinoSimilarity(dino).setPixelL1(0.2f).build());
+        return s;
+    }
 }

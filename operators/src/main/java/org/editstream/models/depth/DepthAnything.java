@@ -2,6 +2,8 @@ package org.editstream.models.depth;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -131,11 +133,28 @@ public final class DepthAnything implements AutoCloseable {
 
     /** The relative inverse depth [H, W] of an image at its own size, in {@code m}. */
     public NDArray depthOf(NDManager m, BufferedImage image) {
+        return depthOf(m, List.of(image)).get(0);
+    }
+
+    /**
+     * The relative inverse depth of each image at its own size ([H, W] each, in {@code m}), in one forward pass: the
+     * images must share an {@link #inputSize} (images of one aspect ratio do).
+     */
+    public List<NDArray> depthOf(NDManager m, List<BufferedImage> images) {
         try (NDManager scope = m.newSubManager()) {
-            NDArray depth = depth(pixelValues(scope, image));
-            NDArray full = Interpolate.bilinear(depth.expandDims(1), image.getHeight(), image.getWidth(), true).get(0, 0);
-            full.attach(m);
-            return full;
+            NDList pixels = new NDList();
+            for (BufferedImage image : images) {
+                pixels.add(pixelValues(scope, image));
+            }
+            NDArray depth = depth(NDArrays.concat(pixels, 0)).expandDims(1);
+            List<NDArray> out = new ArrayList<>();
+            for (int i = 0; i < images.size(); i++) {
+                BufferedImage image = images.get(i);
+                NDArray full = Interpolate.bilinear(depth.get(i + ":" + (i + 1)), image.getHeight(), image.getWidth(), true).get(0, 0);
+                full.attach(m);
+                out.add(full);
+            }
+            return out;
         }
     }
 
