@@ -31,7 +31,7 @@ class AttentionControlPropertiesTest {
              "down_block_types": ["CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"],
              "up_block_types": ["UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"],
              "layers_per_block": 1, "attention_head_dim": [2, 4, 4], "use_linear_projection": true,
-             "cross_attention_dim": 32, "norm_num_groups": 8}
+             "cross_attention_dim": %d, "norm_num_groups": 8}
             """;
 
     @Test
@@ -84,7 +84,10 @@ class AttentionControlPropertiesTest {
         }
         Files.copy(tiny.resolve("model_index.json"), dir.resolve("model_index.json"));
         Path unet = Files.createDirectories(dir.resolve("unet"));
-        Files.writeString(unet.resolve("config.json"), UNET);
+        // the UNet attends to the fixture's text encoder, whatever its width
+        int textWidth = new com.fasterxml.jackson.databind.ObjectMapper().readTree(tiny.resolve("text_encoder").resolve("config.json")
+                .toFile()).path("hidden_size").asInt();
+        Files.writeString(unet.resolve("config.json"), UNET.formatted(textWidth));
         try (NDManager m = NDManager.newBaseManager()) {
             m.getEngine().setRandomSeed(3);
             WeightSet random = WeightSet.random(m, DataType.FLOAT32);

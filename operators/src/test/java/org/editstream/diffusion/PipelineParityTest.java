@@ -46,12 +46,16 @@ class PipelineParityTest {
     void inversionFollowsTheReference() {
         StableDiffusion sd = TinyPipeline.get();
         try (NDManager m = sd.manager().newSubManager()) {
-            Map<String, NDArray> golden = Fixtures.golden(m, "sd-tiny/golden/inversion.safetensors");
+            String file = "sd-tiny/golden/inversion.safetensors";
+            Map<String, NDArray> golden = Fixtures.golden(m, file);
+            Map<String, String> meta = Safetensors.metadata(Fixtures.path(file));
+            int count = Integer.parseInt(meta.get("steps"));
+            assertThat(Double.parseDouble(meta.getOrDefault("guidance_scale", "1.0"))).as("inversion runs without guidance").isEqualTo(1.0);
             NDArray start = sd.encode(golden.get("image").div(2f).add(0.5f));
             Fixtures.assertClose("start latents", start, golden.get("start_latents"), 1e-4);
-            assertThat(sd.scheduler().inverseTimesteps(10)).containsExactly(golden.get("timesteps").toLongArray());
+            assertThat(sd.scheduler().inverseTimesteps(count)).containsExactly(golden.get("timesteps").toLongArray());
             List<NDArray> steps = new ArrayList<>();
-            NDArray inverted = sd.invert(golden.get("start_latents"), golden.get("cond_embeds"), 10, UNetHooks.NONE,
+            NDArray inverted = sd.invert(golden.get("start_latents"), golden.get("cond_embeds"), count, UNetHooks.NONE,
                     (i, t, x) -> steps.add(x.duplicate()));
             Fixtures.assertClose("latents of all steps", NDArrays.stack(new NDList(steps)),
                     golden.get("latents_all_steps").expandDims(1), 1e-3);
@@ -65,13 +69,16 @@ class PipelineParityTest {
         try (StableDiffusion inpaint = StableDiffusion.load(Fixtures.path("sd-tiny"), Fixtures.path("sd-tiny-inpaint/unet"),
                 Device.cpu(), DataType.FLOAT32); NDManager m = inpaint.manager().newSubManager()) {
             assertThat(inpaint.inpainting()).isTrue();
-            Map<String, NDArray> golden = Fixtures.golden(m, "sd-tiny-inpaint/golden/inpaint.safetensors");
+            String file = "sd-tiny-inpaint/golden/inpaint.safetensors";
+            Map<String, NDArray> golden = Fixtures.golden(m, file);
+            Map<String, String> meta = Safetensors.metadata(Fixtures.path(file));
             NDArray image01 = golden.get("image").div(2f).add(0.5f);
             NDArray extra = inpaint.inpaintChannels(image01, golden.get("mask"));
             Fixtures.assertClose("mask at latent resolution", extra.get(":, 0:1"), golden.get("mask_latent_res"), 0);
             Fixtures.assertClose("masked image latents", extra.get(":, 1:"), golden.get("masked_image_latents"), 1e-4);
             NDArray latents = inpaint.sample(golden.get("initial_latents"), golden.get("cond_embeds"),
-                    golden.get("uncond_embeds"), 10, 7.5, extra, UNetHooks.NONE, StableDiffusion.StepListener.NONE);
+                    golden.get("uncond_embeds"), Integer.parseInt(meta.get("steps")), Double.parseDouble(meta.get("guidance_scale")),
+                    extra, UNetHooks.NONE, StableDiffusion.StepListener.NONE);
             Fixtures.assertClose("final latents", latents, golden.get("final_latents"), 1e-3);
             Fixtures.assertClose("decoded image", inpaint.decode(latents), golden.get("decoded_image"), 1e-3);
         }

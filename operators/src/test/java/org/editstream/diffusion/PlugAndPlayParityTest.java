@@ -7,7 +7,7 @@ import ai.djl.ndarray.NDManager;
 import org.editstream.models.Fixtures;
 import org.editstream.models.Safetensors;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -16,10 +16,16 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class PlugAndPlayParityTest {
+    private static final String FOLDER = "sd-tiny/golden/plug-and-play";
+
+    static List<String> cases() {
+        return Fixtures.cases(FOLDER);
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"style_attn05", "style_attn10"})
+    @MethodSource("cases")
     void followsTheReference(String name) {
-        String file = "sd-tiny/golden/plug-and-play/" + name + ".safetensors";
+        String file = FOLDER + "/" + name + ".safetensors";
         Map<String, String> meta = Safetensors.metadata(Fixtures.path(file));
         StableDiffusion sd = TinyPipeline.get();
         try (NDManager m = sd.manager().newSubManager()) {

@@ -3,9 +3,13 @@ package org.editstream.models;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -39,6 +43,21 @@ public final class Fixtures {
             throw new AssertionError(problem + " (CI=true: a missing fixture fails)");
         }
         assumeTrue(present, problem + "; skipping");
+    }
+
+    /**
+     * The names (without {@code .safetensors}) of the golden files in a fixture folder, sorted: a test's cases are
+     * whatever the fixture tree holds.
+     */
+    public static List<String> cases(String folder) {
+        try (Stream<Path> files = Files.list(path(folder))) {
+            List<String> names = files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".safetensors"))
+                    .map(n -> n.substring(0, n.length() - ".safetensors".length())).sorted().toList();
+            require(!names.isEmpty(), "no golden cases in " + folder);
+            return names;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public static Map<String, NDArray> golden(NDManager manager, String relative) {
