@@ -140,6 +140,19 @@ public final class Masks {
         }
     }
 
+    /** The mask of per-pixel logits, row-major {@code width} x {@code height}: set where the logit is above 0. */
+    public static BufferedImage ofLogits(float[] logits, int width, int height) {
+        if (logits.length != (long) width * height) {
+            throw new IllegalArgumentException(logits.length + " logits for a " + width + "x" + height + " mask");
+        }
+        BufferedImage mask = new BufferedImage(width, height, BufferedImage.TYPE_BYTE_GRAY);
+        byte[] p = Images.bytes(mask);
+        for (int i = 0; i < p.length; i++) {
+            p[i] = logits[i] > 0 ? (byte) 255 : 0;
+        }
+        return mask;
+    }
+
     /** Fraction of the mask's pixels that are set. */
     public static double coverage(BufferedImage mask) {
         byte[] p = Images.bytes(mask);

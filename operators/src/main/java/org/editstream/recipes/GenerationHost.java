@@ -8,6 +8,8 @@ import org.editstream.models.Devices;
 import org.editstream.models.clip.ClipModel;
 import org.editstream.perception.ClipScores;
 import org.editstream.perception.ObjectGrounder;
+import org.editstream.perception.SamGrounder;
+import org.editstream.perception.SamHost;
 import org.editstream.rejections.Refusal;
 import org.editstream.schema.Reason;
 import org.editstream.schema.Task;
@@ -89,6 +91,10 @@ public final class GenerationHost {
         this.global = new GlobalRecipe(sd, steps, side, side);
         this.style = new StyleRecipe(sd, chooser, steps, side, side, clip == null ? 1 : StyleRecipe.CANDIDATES);
         ObjectGrounder grounder = settings.grounder() == null ? null : ObjectGrounder.load(settings.grounder(), settings.models());
+        Path sam = settings.models() == null ? null : new ModelsFolder(settings.models().toString()).folderOf(ModelsFolder.Family.SAM);
+        if (grounder != null && sam != null) {
+            grounder = new SamGrounder(grounder, SamHost.forFolder(sam)); // the grounder's box, SAM's mask
+        }
         this.region = grounder == null ? null : new RegionRecipe(sd, grounder, chooser, steps, side, side,
                 clip == null ? 1 : RegionRecipe.CANDIDATES, settings.batch());
         StableDiffusion inpainter = grounder == null || !Settings.isInpaintingFolder(settings.inpainting()) ? null

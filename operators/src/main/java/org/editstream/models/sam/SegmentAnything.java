@@ -2,10 +2,12 @@ package org.editstream.models.sam;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import org.editstream.models.ImageTensors;
 import org.editstream.models.ModelFolder;
 import org.editstream.models.Resampling;
 import org.editstream.models.Scoped;
@@ -14,6 +16,7 @@ import org.editstream.models.nn.Interpolate;
 
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
 
@@ -119,15 +122,29 @@ public final class SegmentAnything implements AutoCloseable {
 
     /** The embedding of an image, in {@code m}: computed once, reused by every prompt on the image. */
     public Embedding embed(NDManager m, BufferedImage image) {
-        int[] size = inputSize(image.getWidth(), image.getHeight());
-        BufferedImage resized = Resampling.resize(image, size[0], size[1], Resampling.Filter.BICUBIC);
-        NDArray embedding;
+        return embedAll(m, List.of(image)).get(0);
+    }
+
+    /** The embeddings of images, in {@code m}, by one pass of the image encoder over all of them. */
+    public List<Embedding> embedAll(NDManager m, List<BufferedImage> images) {
+        List<Embedding> out = new ArrayList<>(images.size());
         try (NDManager scope = m.newSubManager()) {
-            NDArray pixels = org.editstream.models.ImageTensors.fromImage(scope, resized).mul(255f);
-            embedding = encode(preprocess(pixels));
-            embedding.attach(m);
+            NDList batch = new NDList();
+            List<int[]> sizes = new ArrayList<>();
+            for (BufferedImage image : images) {
+                int[] size = inputSize(image.getWidth(), image.getHeight());
+                BufferedImage resized = Resampling.resize(image, size[0], size[1], Resampling.Filter.BICUBIC);
+                batch.add(preprocess(ImageTensors.fromImage(scope, resized).mul(255f)));
+                sizes.add(size);
+            }
+            NDArray embeddings = encode(NDArrays.concat(batch, 0));
+            for (int i = 0; i < images.size(); i++) {
+                NDArray embedding = embeddings.get(i + ":" + (i + 1));
+                embedding.attach(m);
+                out.add(new Embedding(embedding, images.get(i).getWidth(), images.get(i).getHeight(), sizes.get(i)[0], sizes.get(i)[1]));
+            }
         }
-        return new Embedding(embedding, image.getWidth(), image.getHeight(), size[0], size[1]);
+        return out;
     }
 
     /** 0-255 RGB [1, 3, h, w] (h, w at most the encoder's size) normalised and zero-padded to the encoder's square. */
