@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.editstream.models.ModelFolder;
+import org.editstream.models.NativeAllocator;
 import org.editstream.models.Parameters;
 import org.editstream.models.Resampling;
 import org.editstream.models.Scoped;
@@ -41,6 +42,7 @@ public final class DepthAnything implements AutoCloseable {
     private final DptHead head;
 
     private DepthAnything(NDManager manager, Parameters p, Dinov2Config backboneConfig, DepthAnythingConfig config) {
+        NativeAllocator.tune(); // before the first activations are allocated
         this.manager = manager;
         this.backboneConfig = backboneConfig;
         this.config = config;

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import org.editstream.models.ModelFolder;
+import org.editstream.models.NativeAllocator;
 import org.editstream.models.Parameters;
 import org.editstream.models.Resampling;
 import org.editstream.models.Scoped;
@@ -34,6 +35,7 @@ public final class DinoModel implements AutoCloseable {
     private final ClipImageProcessor processor;
 
     private DinoModel(NDManager manager, Dinov2 backbone) {
+        NativeAllocator.tune(); // before the first activations are allocated
         this.manager = manager;
         this.backbone = backbone;
         this.processor = new ClipImageProcessor(RESIZE, CROP, CROP, 1 / 255.0, IMAGENET_MEAN, IMAGENET_STD, Resampling.Filter.BICUBIC);

@@ -3,6 +3,7 @@ package org.editstream.models.dino;
 import ai.djl.ndarray.NDArray;
 import org.editstream.models.ModelException;
 import org.editstream.models.Parameters;
+import org.editstream.models.Scoped;
 import org.editstream.models.nn.Activation;
 import org.editstream.models.nn.Attention;
 import org.editstream.models.nn.Conv2d;
@@ -75,7 +76,8 @@ public final class Dinov2 {
         NDArray x = tokens(pixels);
         List<NDArray> out = new ArrayList<>();
         for (int i = 0; i < blocks.size(); i++) {
-            x = blocks.get(i).forward(x);
+            Block block = blocks.get(i);
+            x = Scoped.apply(in -> block.forward(in[0]), x); // one block's intermediates at a time
             for (int layer : layers) {
                 if (layer == i) {
                     out.add(norm.forward(x));

@@ -35,6 +35,19 @@ public final class Attention {
         return hook == null && FUSED ? Kernels.attention(q, k, v, heads, mask) : materialised(q, k, v, heads, mask, hook);
     }
 
+    /**
+     * softmax(q k^T * scale) v for heads already split: q [B, heads, Tq, D], k [B, heads, Tk, D], v [B, heads, Tk, D];
+     * the result [B, heads, Tq, D]. For layers whose logits are more than a scaled dot product of the heads' own
+     * queries and keys: the caller appends features to q and k (and zeros to v) whose products are the extra logits.
+     */
+    public static NDArray attendHeads(NDArray q, NDArray k, NDArray v, double scale) {
+        if (FUSED) {
+            return Kernels.scaledAttention(q, k, v, scale);
+        }
+        NDArray probabilities = q.mul((float) scale).matMul(k.transpose(0, 1, 3, 2)).softmax(-1);
+        return probabilities.matMul(v);
+    }
+
     /** How layers without a hook are computed in this JVM, for start-up lines and benchmarks. */
     public static String unobservedLayers() {
         return FUSED ? "fused (libtorch scaled_dot_product_attention)"

@@ -5,7 +5,7 @@ import org.editstream.models.Parameters;
 
 /**
  * Batch normalisation of [N, C, H, W] at inference: the running statistics and the affine parameters folded once into
- * a per-channel scale and shift. {@code num_batches_tracked}, which checkpoints carry, is not used.
+ * a per-channel scale and shift. {@code num_batches_tracked}, which checkpoints carry, is taken when present and not used.
  */
 public final class BatchNorm2d {
     private final NDArray scale;
@@ -16,6 +16,9 @@ public final class BatchNorm2d {
         NDArray bias = p.get("bias", channels);
         NDArray mean = p.get("running_mean", channels);
         NDArray variance = p.get("running_var", channels);
+        if (p.has("num_batches_tracked")) {
+            p.get("num_batches_tracked"); // a training counter checkpoints carry; taken so that it is not reported unused
+        }
         if (weight == null) { // recording the layout
             this.scale = null;
             this.shift = null;

@@ -21,6 +21,8 @@ public final class ConvTranspose2d {
     private final int padding;
     /** The weights as [in, out*k*k] for the patch-wise case, else null. */
     private final NDArray patchwise;
+    /** The same as [in, k*k*out], for channels-last inputs. */
+    private final NDArray patchwiseChannelsLast;
 
     public ConvTranspose2d(Parameters p, long in, long out, int kernel, int stride, int padding, boolean bias) {
         this.weight = p.get("weight", in, out, kernel, kernel);
@@ -32,6 +34,25 @@ public final class ConvTranspose2d {
         this.stride = stride;
         this.padding = padding;
         this.patchwise = weight != null && kernel == stride && padding == 0 ? weight.reshape(in, out * kernel * kernel) : null;
+        this.patchwiseChannelsLast = patchwise == null ? null : weight.transpose(0, 2, 3, 1).reshape(in, kernel * kernel * out).duplicate();
+    }
+
+    /**
+     * The patch-wise layer on channels-last input [B, H, W, in], giving [B, k*H, k*W, out] channels-last: for a chain
+     * of layers with channel norms between them, which then need no transposes.
+     */
+    public NDArray forwardChannelsLast(NDArray x) {
+        if (patchwiseChannelsLast == null) {
+            throw new IllegalStateException("channels-last is only for kernel = stride and no padding");
+        }
+        long b = x.getShape().get(0);
+        long h = x.getShape().get(1);
+        long w = x.getShape().get(2);
+        NDArray y = x.matMul(patchwiseChannelsLast) // [B, H, W, k*k*out]
+                .reshape(b, h, w, kernel, kernel, out)
+                .transpose(0, 1, 3, 2, 4, 5)
+                .reshape(b, h * kernel, w * kernel, out);
+        return bias == null ? y : y.addi(bias);
     }
 
     public NDArray forward(NDArray x) {

@@ -20,6 +20,8 @@ final class Kernels {
               def masked_attention(self: __torch__.Kernels, q: Tensor, k: Tensor, v: Tensor, heads: int, mask: Tensor) -> Tensor:
                 out = torch.scaled_dot_product_attention(self.heads(q, heads), self.heads(k, heads), self.heads(v, heads), mask)
                 return self.merge(out)
+              def scaled_attention(self: __torch__.Kernels, q: Tensor, k: Tensor, v: Tensor, scale: float) -> Tensor:
+                return torch.scaled_dot_product_attention(q, k, v, None, 0., False, scale=scale)
               def heads(self: __torch__.Kernels, x: Tensor, heads: int) -> Tensor:
                 return x.reshape([x.size(0), x.size(1), heads, x.size(2) // heads]).transpose(1, 2)
               def merge(self: __torch__.Kernels, x: Tensor) -> Tensor:
@@ -62,6 +64,11 @@ final class Kernels {
     static NDArray attention(NDArray q, NDArray k, NDArray v, int heads, NDArray mask) {
         return mask == null ? module().call("attention", q.getManager(), q, k, v, heads)
                 : module().call("masked_attention", q.getManager(), q, k, v, heads, mask);
+    }
+
+    /** softmax(q k^T * scale) v over heads already split: q, k [B, heads, Tq|Tk, D], v [B, heads, Tk, Dv]. */
+    static NDArray scaledAttention(NDArray q, NDArray k, NDArray v, double scale) {
+        return module().call("scaled_attention", q.getManager(), q, k, v, scale);
     }
 
     /**

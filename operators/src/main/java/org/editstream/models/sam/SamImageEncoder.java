@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.editstream.models.ModelException;
 import org.editstream.models.Parameters;
+import org.editstream.models.Scoped;
 import org.editstream.models.nn.Activation;
 import org.editstream.models.nn.Attention;
 import org.editstream.models.nn.Conv2d;
@@ -57,7 +58,7 @@ final class SamImageEncoder {
         }
         NDArray x = patchEmbedding.forward(pixels).transpose(0, 2, 3, 1).add(positions); // [B, H, W, C]
         for (Block block : blocks) {
-            x = block.forward(x);
+            x = Scoped.apply(in -> block.forward(in[0]), x); // one block's intermediates at a time
         }
         x = x.transpose(0, 3, 1, 2);
         return neck3.forward(neck2.forward(neck1.forward(neck0.forward(x))));
@@ -74,16 +75,19 @@ final class SamImageEncoder {
         private final int heads;
         private final long dim;
         private final int window;
-        private final int attended;
+        /** Side of the grid the block attends over: the window, or the whole embedding grid. */
+        private final int grid;
         /** rel_pos_h and rel_pos_w gathered by relative position, as [query side, head_dim, key side] each, or null. */
         private final NDArray relativeH;
         private final NDArray relativeW;
+        /** Each key's one-hot row, then column, over the grid: [T, 2 side], or null. */
+        private final NDArray keyCodes;
 
         Block(Parameters p, SamConfig c, int window, int attended) {
             this.dim = c.encoderEmbedDim();
             this.heads = c.encoderNumHeads();
             this.window = window;
-            this.attended = attended;
+            this.grid = attended;
             long headDim = dim / heads;
             double eps = c.layerNormEpsEncoder();
             this.norm1 = new LayerNorm(p.child("norm1"), dim, eps);
@@ -91,16 +95,31 @@ final class SamImageEncoder {
             this.qkv = new Linear(attn.child("qkv"), dim, 3 * dim, c.qkvBias());
             this.proj = new Linear(attn.child("proj"), dim, dim, true);
             if (c.useRelPos()) {
-                this.relativeH = keysLast(byRelativePosition(attn.get("rel_pos_h", 2L * attended - 1, headDim), attended));
+                NDArray relPosH = attn.get("rel_pos_h", 2L * attended - 1, headDim);
+                this.relativeH = keysLast(byRelativePosition(relPosH, attended));
                 this.relativeW = keysLast(byRelativePosition(attn.get("rel_pos_w", 2L * attended - 1, headDim), attended));
+                this.keyCodes = relPosH == null ? null : keyCodes(relPosH, attended);
             } else {
                 this.relativeH = null;
                 this.relativeW = null;
+                this.keyCodes = null;
             }
             this.norm2 = new LayerNorm(p.child("norm2"), dim, eps);
             long hidden = dim * c.mlpRatio();
             this.lin1 = new Linear(p.child("mlp").child("lin1"), dim, hidden, true);
             this.lin2 = new Linear(p.child("mlp").child("lin2"), hidden, dim, true);
+        }
+
+        private static NDArray keyCodes(NDArray like, int side) {
+            float[] codes = new float[side * side * 2 * side];
+            for (int ky = 0; ky < side; ky++) {
+                for (int kx = 0; kx < side; kx++) {
+                    int token = ky * side + kx;
+                    codes[token * 2 * side + ky] = 1;
+                    codes[token * 2 * side + side + kx] = 1;
+                }
+            }
+            return like.getManager().create(codes, new Shape(side * side, 2L * side)).toType(like.getDataType(), false);
         }
 
         private static NDArray keysLast(NDArray table) {
@@ -152,37 +171,57 @@ final class SamImageEncoder {
             return x.add(lin2.forward(Activation.gelu(lin1.forward(norm2.forward(x)))));
         }
 
-        /** Attention over the tokens of [N, side, side, C] (windows, or whole grids). */
+        /**
+         * Attention over the tokens of [N, side, side, C] (windows, or whole grids). The decomposed relative positions
+         * add q . Rh[qy, ky] + q . Rw[qx, kx] to the logit of query (qy, qx) and key (ky, kx), with the unscaled query.
+         * Rather than a [T, T] mask per head, each query gains its 2 * side products with Rh and Rw as features and each
+         * key the one-hot codes of its row and column, so that the augmented dot product is the reference's logit and
+         * the fused attention never writes a [T, T] array (v gains zeros to the same width).
+         */
         private NDArray attend(NDArray x) {
             long n = x.getShape().get(0);
             long side = x.getShape().get(1);
-            if (side != attended || x.getShape().get(2) != attended) {
-                throw new ModelException("attention over " + x.getShape() + " where the relative positions are for " + attended);
+            if (side != grid || x.getShape().get(2) != grid) {
+                throw new ModelException("attention over " + x.getShape() + " where the relative positions are for " + grid);
             }
             long tokens = side * side;
-            NDArray qkvOut = qkv.forward(x.reshape(n, tokens, dim));
-            NDArray q = qkvOut.get(":, :, 0:" + dim);
-            NDArray bias = relativeH == null ? null : relativeBias(q, n, side);
-            NDArray out = Attention.attend(q, qkvOut.get(":, :, " + dim + ":" + 2 * dim), qkvOut.get(":, :, " + 2 * dim + ":"),
-                    heads, bias, null);
-            return proj.forward(out).reshape(n, side, side, dim);
+            long headDim = dim / heads;
+            NDArray qkvOut = qkv.forward(x.reshape(n, tokens, dim)); // [N, T, 3C]
+            NDArray q = perHead(qkvOut.get(":, :, 0:" + dim), n, tokens, headDim);
+            NDArray k = perHead(qkvOut.get(":, :, " + dim + ":" + 2 * dim), n, tokens, headDim);
+            NDArray v = perHead(qkvOut.get(":, :, " + 2 * dim + ":"), n, tokens, headDim);
+            double scale = 1.0 / Math.sqrt(headDim);
+            NDArray out;
+            if (relativeH == null) {
+                out = Attention.attendHeads(q, k, v, scale);
+            } else {
+                NDArray relative = relativeLogits(q, n, side, headDim); // [N, heads, T, 2 side]
+                NDArray augmentedQ = q.mul((float) scale).concat(relative, -1);
+                NDArray augmentedK = k.concat(relative.zerosLike().add(keyCodes), -1);
+                NDArray paddedV = v.concat(relative.zerosLike(), -1);
+                out = Attention.attendHeads(augmentedQ, augmentedK, paddedV, 1.0).get(":, :, :, 0:" + headDim);
+            }
+            return proj.forward(out.transpose(0, 2, 1, 3).reshape(n, tokens, dim)).reshape(n, side, side, dim);
+        }
+
+        private NDArray perHead(NDArray x, long n, long tokens, long headDim) {
+            return x.reshape(n, tokens, heads, headDim).transpose(0, 2, 1, 3);
         }
 
         /**
-         * The decomposed relative positions as an additive mask [N, heads, T, T]: for query (qy, qx) and key (ky, kx),
-         * q . Rh[qy, ky] + q . Rw[qx, kx], with the unscaled per-head query.
+         * The queries' products with the gathered relative positions, [N, heads, T, 2 side]: for query (qy, qx),
+         * q . Rh[qy, ky] over ky, then q . Rw[qx, kx] over kx.
          */
-        private NDArray relativeBias(NDArray q, long n, long side) {
-            long headDim = dim / heads;
+        private NDArray relativeLogits(NDArray q, long n, long side, long headDim) {
             long nh = n * heads;
-            NDArray perHead = q.reshape(n, side * side, heads, headDim).transpose(0, 2, 1, 3).reshape(nh, side, side, headDim);
-            // rows: [side(qy), nh*side(qx), C] x [side(qy), C, side(ky)] -> [qy, nh*qx, ky]
-            NDArray rows = perHead.transpose(1, 0, 2, 3).reshape(side, nh * side, headDim).matMul(relativeH)
-                    .reshape(side, nh, side, side).transpose(1, 0, 2, 3); // [nh, qy, qx, ky]
-            NDArray cols = perHead.transpose(2, 0, 1, 3).reshape(side, nh * side, headDim).matMul(relativeW)
-                    .reshape(side, nh, side, side).transpose(1, 2, 0, 3); // [nh, qy, qx, kx]
-            NDArray bias = rows.expandDims(4).add(cols.expandDims(3)); // [nh, qy, qx, ky, kx]
-            return bias.reshape(n, heads, side * side, side * side);
+            NDArray grid = q.reshape(nh, side, side, headDim); // [nh, qy, qx, C]
+            // [qy, nh*qx, C] x [qy, C, ky] -> [qy, nh*qx, ky] -> [nh, qy, qx, ky]
+            NDArray rows = grid.transpose(1, 0, 2, 3).reshape(side, nh * side, headDim).matMul(relativeH)
+                    .reshape(side, nh, side, side).transpose(1, 0, 2, 3);
+            // [qx, nh*qy, C] x [qx, C, kx] -> [qx, nh*qy, kx] -> [nh, qy, qx, kx]
+            NDArray cols = grid.transpose(2, 0, 1, 3).reshape(side, nh * side, headDim).matMul(relativeW)
+                    .reshape(side, nh, side, side).transpose(1, 2, 0, 3);
+            return rows.concat(cols, -1).reshape(n, heads, side * side, 2 * side);
         }
     }
 }

@@ -22,6 +22,8 @@ import java.util.List;
 final class SamMaskDecoder {
     /** The transformer's and the upscaling's layer norms: torch's default. */
     private static final double EPS = 1e-5;
+    /** The upscaling's LayerNorm2d. */
+    private static final double CHANNEL_NORM_EPS = 1e-6;
 
     private final SamConfig config;
     private final NDArray outputTokens;
@@ -29,7 +31,7 @@ final class SamMaskDecoder {
     private final DecoderAttention finalAttention;
     private final LayerNorm finalNorm;
     private final ConvTranspose2d upscale0;
-    private final ChannelNorm upscale1;
+    private final LayerNorm upscale1;
     private final ConvTranspose2d upscale3;
     private final List<Mlp> hypernetworks = new ArrayList<>();
     private final Mlp iouHead;
@@ -50,7 +52,7 @@ final class SamMaskDecoder {
         this.finalNorm = new LayerNorm(t.child("norm_final_attn"), dim, EPS);
         Parameters up = p.child("output_upscaling");
         this.upscale0 = new ConvTranspose2d(up.child("0"), dim, dim / 4, 2, 2, 0, true);
-        this.upscale1 = new ChannelNorm(up.child("1"), dim / 4);
+        this.upscale1 = new LayerNorm(up.child("1"), dim / 4, CHANNEL_NORM_EPS); // a LayerNorm2d, applied channels-last
         this.upscale3 = new ConvTranspose2d(up.child("3"), dim / 4, dim / 8, 2, 2, 0, true);
         for (int i = 0; i < maskTokens; i++) {
             hypernetworks.add(new Mlp(p.child("output_hypernetworks_mlps").child(Integer.toString(i)), dim, dim, dim / 8, 3));
@@ -73,7 +75,7 @@ final class SamMaskDecoder {
         NDArray src = dense.add(embedding); // the embedding repeated for each prompt of the batch, by broadcasting
         long side = src.getShape().get(2);
         NDArray keys = src.reshape(batch, dim, side * side).transpose(0, 2, 1);
-        NDArray keyPositions = keys.zerosLike().add(positions);
+        NDArray keyPositions = positions; // broadcast over the batch by every add
         NDArray queries = tokens;
         for (TwoWayBlock layer : layers) {
             NDList out = layer.forward(queries, keys, tokens, keyPositions);
@@ -82,16 +84,18 @@ final class SamMaskDecoder {
         }
         queries = finalNorm.forward(queries.add(finalAttention.forward(queries.add(tokens), keys.add(keyPositions), keys)));
 
-        NDArray image = keys.transpose(0, 2, 1).reshape(batch, dim, side, side);
-        NDArray upscaled = Activation.gelu(upscale3.forward(Activation.gelu(upscale1.forward(upscale0.forward(image)))));
-        long channels = upscaled.getShape().get(1);
-        long h = upscaled.getShape().get(2);
-        long w = upscaled.getShape().get(3);
+        // the upscaling channels-last: [B, side, side, C] -> [B, 4 side, 4 side, C / 8]
+        NDArray image = keys.reshape(batch, side, side, dim);
+        NDArray upscaled = Activation.gelu(upscale3.forwardChannelsLast(Activation.gelu(upscale1.forward(upscale0.forwardChannelsLast(image)))));
+        long channels = upscaled.getShape().get(3);
+        long h = upscaled.getShape().get(1);
+        long w = upscaled.getShape().get(2);
         NDList hyper = new NDList();
         for (int i = 0; i < maskTokens; i++) {
             hyper.add(hypernetworks.get(i).forward(queries.get(":, " + (1 + i) + ", :")));
         }
-        NDArray masks = NDArrays.stack(hyper, 1).matMul(upscaled.reshape(batch, channels, h * w)).reshape(batch, maskTokens, h, w);
+        NDArray masks = NDArrays.stack(hyper, 1).matMul(upscaled.reshape(batch, h * w, channels).transpose(0, 2, 1))
+                .reshape(batch, maskTokens, h, w);
         NDArray iou = iouHead.forward(queries.get(":, 0, :"));
         return multimask ? new NDList(masks.get(":, 1:, :, :"), iou.get(":, 1:"))
                 : new NDList(masks.get(":, 0:1, :, :"), iou.get(":, 0:1"));

@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.editstream.models.ImageTensors;
 import org.editstream.models.ModelFolder;
+import org.editstream.models.NativeAllocator;
 import org.editstream.models.Resampling;
 import org.editstream.models.Scoped;
 import org.editstream.models.WeightSet;
@@ -40,6 +41,7 @@ public final class SegmentAnything implements AutoCloseable {
     private final NDArray positionTokens;
 
     private SegmentAnything(NDManager manager, WeightSet weights, SamConfig config) {
+        NativeAllocator.tune(); // before the first activations are allocated
         this.manager = manager;
         this.config = config;
         this.encoder = new SamImageEncoder(weights.root().child("image_encoder"), config);

@@ -1,0 +1,121 @@
+"""The PyTorch reference rows of `editstream bench perception`: the reference implementations' own modules
+(segment-anything, Depth-Anything-V2) with random weights at the sizes of the configs given, timed as the Java rows
+are. Prints one JSON object per row: {"row": ..., "seconds": median}.
+
+The reference packages are imported from their source folders. Only the networks are timed, so the imports their
+preprocessing needs (OpenCV, torchvision's transforms, which the wheel stores here lack) are stubbed out.
+"""
+import argparse
+import importlib.machinery
+import importlib.util
+import json
+import statistics
+import sys
+import time
+import types
+
+import torch
+
+
+def package(name, folder):
+    """A package whose __init__ is not run (segment-anything's imports torchvision's NMS for the mask generator)."""
+    spec = importlib.machinery.ModuleSpec(name, None, is_package=True)
+    module = importlib.util.module_from_spec(spec)
+    module.__path__ = [folder]
+    sys.modules[name] = module
+
+
+def stub(name, **attributes):
+    module = types.ModuleType(name)
+    module.__dict__.update(attributes)
+    sys.modules[name] = module
+
+
+def median(runs, warmup, body):
+    for _ in range(warmup):
+        body()
+    seconds = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        body()
+        seconds.append(time.perf_counter() - start)
+    return statistics.median(seconds)
+
+
+def sam_rows(name, config, source, runs, warmup):
+    package("segment_anything", source + "/segment_anything")
+    from functools import partial
+    from segment_anything.modeling import ImageEncoderViT, MaskDecoder, PromptEncoder, TwoWayTransformer
+
+    size = config["image_size"]
+    grid = size // config["patch_size"]
+    encoder = ImageEncoderViT(depth=config["encoder_depth"], embed_dim=config["encoder_embed_dim"], img_size=size,
+                              mlp_ratio=config["mlp_ratio"], norm_layer=partial(torch.nn.LayerNorm, eps=config["layer_norm_eps_encoder"]),
+                              num_heads=config["encoder_num_heads"], patch_size=config["patch_size"], qkv_bias=config["qkv_bias"],
+                              use_rel_pos=config["use_rel_pos"], global_attn_indexes=config["encoder_global_attn_indexes"],
+                              window_size=config["window_size"], out_chans=config["prompt_embed_dim"]).eval()
+    prompts = PromptEncoder(embed_dim=config["prompt_embed_dim"], image_embedding_size=(grid, grid),
+                            input_image_size=(size, size), mask_in_chans=config["mask_in_chans"]).eval()
+    decoder = MaskDecoder(num_multimask_outputs=config["num_multimask_outputs"],
+                          transformer=TwoWayTransformer(depth=config["decoder_transformer_depth"], embedding_dim=config["prompt_embed_dim"],
+                                                        mlp_dim=config["decoder_mlp_dim"], num_heads=config["decoder_num_heads"]),
+                          transformer_dim=config["prompt_embed_dim"], iou_head_depth=config["iou_head_depth"],
+                          iou_head_hidden_dim=config["iou_head_hidden_dim"]).eval()
+    image = torch.randn(1, 3, size, size)
+    with torch.inference_mode():
+        embedding = encoder(image)
+        yield name + " image embedding", median(runs, warmup, lambda: encoder(image))
+        points = (torch.tensor([[[size * 0.3, size * 0.4], [size * 0.6, size * 0.5]]]), torch.tensor([[1, 0]]))
+
+        def decode():
+            sparse, dense = prompts(points=points, boxes=None, masks=None)
+            return decoder(image_embeddings=embedding, image_pe=prompts.get_dense_pe(), sparse_prompt_embeddings=sparse,
+                           dense_prompt_embeddings=dense, multimask_output=True)
+        yield name + " mask decode per prompt", median(10 * runs, 5 * warmup, decode)
+
+
+def depth_rows(name, config, source, runs, warmup, side):
+    stub("cv2", INTER_CUBIC=2, INTER_AREA=3)
+    stub("torchvision")
+    stub("torchvision.transforms", Compose=lambda steps: steps)
+    sys.path.insert(0, source)
+    from depth_anything_v2.dpt import DepthAnythingV2
+
+    encoders = {384: "vits", 768: "vitb", 1024: "vitl", 1536: "vitg"}
+    if config["embed_dim"] not in encoders:
+        raise SystemExit("the reference builds the released encoders only (embed_dim 384, 768, 1024, 1536), not " + str(config["embed_dim"]))
+    model = DepthAnythingV2(encoder=encoders[config["embed_dim"]], features=config["features"],
+                            out_channels=config["out_channels"]).eval()
+    image = torch.randn(1, 3, side, side)
+    with torch.inference_mode():
+        yield name + " forward " + str(side) + "x" + str(side), median(runs, warmup, lambda: model(image))
+
+
+def config_of(path):
+    """A config.json, or the "config" member of a fixtures manifest."""
+    data = json.load(open(path))
+    return data.get("config", data)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, required=True)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument("--sam", nargs=3, action="append", default=[], metavar=("NAME", "CONFIG", "SOURCE"))
+    parser.add_argument("--depth", nargs=3, action="append", default=[], metavar=("NAME", "CONFIG", "SOURCE"))
+    parser.add_argument("--depth-side", type=int, default=518)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
+    for name, config, source in args.sam:
+        for row, seconds in sam_rows(name, config_of(config), source, args.runs, args.warmup):
+            print(json.dumps({"row": row, "seconds": seconds}), flush=True)
+    for name, config, source in args.depth:
+        for row, seconds in depth_rows(name, config_of(config), source, args.runs, args.warmup, args.depth_side):
+            print(json.dumps({"row": row, "seconds": seconds}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
