@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.editstream.models.NativeAllocator;
 import org.editstream.models.WeightSet;
 import org.editstream.models.depth.DepthAnything;
 import org.editstream.models.depth.DepthAnythingConfig;
@@ -40,7 +41,8 @@ import java.util.concurrent.Callable;
         description = {"Times the perception models at the released sizes with random weights: Segment Anything's image",
                 "embedding (1024x1024) and mask decode per prompt, and Depth Anything V2's forward at 518x518. With",
                 "--reference-python, the reference implementations (segment-anything, Depth-Anything-V2 source folders)",
-                "time the same rows in PyTorch on the same threads, after ours, and the table gives both and the ratio.",
+                "time the same rows in PyTorch on the same threads and malloc settings, after ours, and the table gives both",
+                "and the ratio.",
                 "Medians after warm-up runs; nothing is asserted."})
 class BenchPerceptionCommand implements Callable<Integer> {
     private static final String REFERENCE_SCRIPT = "perception_reference.py";
@@ -65,7 +67,7 @@ class BenchPerceptionCommand implements Callable<Integer> {
     @Option(names = "--depth-side", defaultValue = "518", description = "Side of the square depth input (default: ${DEFAULT-VALUE}).")
     int depthSide;
 
-    @Option(names = "--runs", defaultValue = "3", description = "Timed runs per row; decode rows take ten times as many (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--runs", defaultValue = "3", description = "Timed runs per row; decode rows take ten times as many, after twenty times the warm-up (default: ${DEFAULT-VALUE}).")
     int runs;
 
     @Option(names = "--warmup", defaultValue = "1", description = "Untimed runs before each row (default: ${DEFAULT-VALUE}).")
@@ -107,7 +109,7 @@ class BenchPerceptionCommand implements Callable<Integer> {
                 float s = c.imageSize();
                 float[][] points = {{s * 0.3f, s * 0.4f}, {s * 0.6f, s * 0.5f}};
                 int[] labels = {1, 0};
-                row(out, ours, name + " mask decode per prompt", BenchSupport.median(10 * runs, 5 * warmup, () -> {
+                row(out, ours, name + " mask decode per prompt", BenchSupport.median(10 * runs, 20 * warmup, () -> {
                     try (NDManager scope = m.newSubManager()) {
                         NDList prompt = sam.promptEmbeddings(scope, points, labels, null);
                         NDList decoded = sam.decode(embedding, prompt.get(0), prompt.get(1), true);
@@ -175,7 +177,13 @@ class BenchPerceptionCommand implements Callable<Integer> {
         for (Path config : depthConfigs) {
             command.addAll(List.of("--depth", name(config), config.toAbsolutePath().toString(), required(depthSource, "--depth-source")));
         }
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        // the same malloc settings as this JVM's (NativeAllocator): without them glibc hands PyTorch's large activations
+        // fresh pages on every call, which made the reference's Depth Anything ViT-S 5 times slower here
+        builder.environment().putIfAbsent("MALLOC_MMAP_THRESHOLD_", Integer.toString(NativeAllocator.MMAP_THRESHOLD));
+        builder.environment().putIfAbsent("MALLOC_TRIM_THRESHOLD_", Integer.toString(NativeAllocator.TRIM_THRESHOLD));
+        builder.environment().putIfAbsent("MALLOC_TOP_PAD_", Integer.toString(NativeAllocator.TOP_PAD));
+        Process process = builder.start();
         Map<String, Double> rows = new LinkedHashMap<>();
         ObjectMapper json = new ObjectMapper();
         try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {

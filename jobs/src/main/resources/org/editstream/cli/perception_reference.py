@@ -71,7 +71,7 @@ def sam_rows(name, config, source, runs, warmup):
             sparse, dense = prompts(points=points, boxes=None, masks=None)
             return decoder(image_embeddings=embedding, image_pe=prompts.get_dense_pe(), sparse_prompt_embeddings=sparse,
                            dense_prompt_embeddings=dense, multimask_output=True)
-        yield name + " mask decode per prompt", median(10 * runs, 5 * warmup, decode)
+        yield name + " mask decode per prompt", median(10 * runs, 20 * warmup, decode)
 
 
 def depth_rows(name, config, source, runs, warmup, side):

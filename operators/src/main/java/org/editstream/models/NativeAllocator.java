@@ -22,9 +22,9 @@ public final class NativeAllocator {
     /** System property that, set to {@code false}, leaves the allocator as glibc configures it. */
     public static final String PROPERTY = "editstream.tune-allocator";
 
-    static final int MMAP_THRESHOLD = 64 << 20;
-    static final int TRIM_THRESHOLD = 256 << 20;
-    static final int TOP_PAD = 64 << 20;
+    public static final int MMAP_THRESHOLD = 64 << 20;
+    public static final int TRIM_THRESHOLD = 256 << 20;
+    public static final int TOP_PAD = 64 << 20;
     // mallopt parameters, from glibc's malloc.h
     private static final int M_TRIM_THRESHOLD = -1;
     private static final int M_TOP_PAD = -2;
