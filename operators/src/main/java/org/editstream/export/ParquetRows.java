@@ -27,7 +27,8 @@ import org.editstream.schema.export.TrainingRow;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.Channels;
+import java.nio.ByteBuffer;
+import java.nio.channels.WritableByteChannel;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -122,7 +123,7 @@ public final class ParquetRows {
         }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try {
-            MessageSerializer.serialize(new WriteChannel(Channels.newChannel(bytes)),
+            MessageSerializer.serialize(new WriteChannel(new MemoryChannel(bytes)),
                     new org.apache.arrow.vector.types.pojo.Schema(fields, metadata));
         } catch (IOException e) {
             throw new UncheckedIOException("writing to memory", e);
@@ -163,5 +164,36 @@ public final class ParquetRows {
             default -> throw new IllegalArgumentException(name + ": no Arrow column for Avro " + schema.getType());
         };
         return new Field(name, new FieldType(nullable, type, encoding), children);
+    }
+
+    /**
+     * A channel into memory. {@code Channels.newChannel} gives an interruptible one, which closes itself when its thread
+     * is interrupted: Flink interrupts the task threads of a job it restarts, and one interrupted while this class was
+     * initialising left it unusable in that JVM (every restart then failed, and a bounded job never ended).
+     */
+    private static final class MemoryChannel implements WritableByteChannel {
+        private final ByteArrayOutputStream out;
+
+        MemoryChannel(ByteArrayOutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public int write(ByteBuffer source) {
+            int n = source.remaining();
+            byte[] chunk = new byte[n];
+            source.get(chunk);
+            out.write(chunk, 0, n);
+            return n;
+        }
+
+        @Override
+        public boolean isOpen() {
+            return true;
+        }
+
+        @Override
+        public void close() {
+        }
     }
 }
