@@ -90,6 +90,15 @@ public final class Batcher<Q, R> implements AutoCloseable {
         this.worker.start();
     }
 
+    /** A request's result, waiting for its batch; a failure is rethrown as the batch function threw it. */
+    public static <R> R await(CompletableFuture<R> result) {
+        try {
+            return result.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+    }
+
     public CompletableFuture<R> submit(Q request) {
         CompletableFuture<R> future = new CompletableFuture<>();
         lock.lock();

@@ -1,13 +1,20 @@
 package org.editstream.models;
 
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.List;
+import java.util.function.BiFunction;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
@@ -57,6 +64,37 @@ public final class ModelFolder {
                         + " convert them to safetensors").orElse("");
         throw new ModelException("no weights in " + folder + ": expected one of " + WEIGHT_FILES + pickles
                 + " (found " + present + ")");
+    }
+
+    /**
+     * A model built on a folder's weights in a manager of its own: the weights are read (floating-point ones as
+     * {@code dtype}), {@code build} makes the model, every stored tensor but the {@code optional} ones must have been
+     * taken, and on any failure the manager (and what it holds) is released.
+     */
+    public static <T> T load(Path folder, Device device, DataType dtype, Collection<String> optional,
+                             BiFunction<NDManager, WeightSet, T> build) {
+        NDManager manager = NDManager.newBaseManager(device);
+        try {
+            WeightSet weights = WeightSet.load(manager, weights(folder), dtype, UnaryOperator.identity());
+            T model = build.apply(manager, weights);
+            weights.requireAllUsed(optional);
+            return model;
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /** A preprocessor config's float list ({@code image_mean}, {@code image_std}), or {@code fallback} when it is not one of that length. */
+    public static float[] floats(JsonNode node, float[] fallback) {
+        if (!node.isArray() || node.size() != fallback.length) {
+            return fallback;
+        }
+        float[] v = new float[node.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) node.get(i).asDouble();
+        }
+        return v;
     }
 
     private static Path requireFolder(Path folder) {

@@ -16,7 +16,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -57,11 +56,7 @@ public final class DepthHost {
 
     /** The depth of an image, waiting for its batch; a model failure is rethrown as it was thrown. */
     public DepthMap estimateNow(BufferedImage image) {
-        try {
-            return estimate(image).join();
-        } catch (CompletionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : e;
-        }
+        return Batcher.await(estimate(image));
     }
 
     public Batcher.Stats stats() {

@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -66,11 +65,7 @@ public final class SamHost {
 
     /** {@link #segment}, waiting for its batch; a model failure is rethrown as it was thrown. */
     public List<Mask> segmentNow(BufferedImage image, List<SegmentAnything.Prompt> prompts) {
-        try {
-            return segment(image, prompts).join();
-        } catch (CompletionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : e;
-        }
+        return Batcher.await(segment(image, prompts));
     }
 
     public Batcher.Stats stats() {

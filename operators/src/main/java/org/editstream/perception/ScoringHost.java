@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -150,7 +149,7 @@ public final class ScoringHost {
         List<Result> out = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
             out.add(new Result(pairs == null ? null : pairs.get(i), predictions.get(i),
-                    dinoSimilarity == null ? null : dinoSimilarity[i], join(structure.get(i))));
+                    dinoSimilarity == null ? null : dinoSimilarity[i], Batcher.await(structure.get(i))));
         }
         return out;
     }
@@ -162,11 +161,4 @@ public final class ScoringHost {
         return depth.estimate(r.input()).thenCombine(depth.estimate(edited), DepthMap::l1);
     }
 
-    private static Double join(CompletableFuture<Double> future) {
-        try {
-            return future.join();
-        } catch (CompletionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : e;
-        }
-    }
 }

@@ -43,21 +43,11 @@ public final class ClipImageProcessor {
         int cropW = crop.isInt() ? crop.asInt() : crop.path("width").asInt(shortest);
         int cropH = crop.isInt() ? crop.asInt() : crop.path("height").asInt(shortest);
         return new ClipImageProcessor(shortest, cropW, cropH, c.path("rescale_factor").asDouble(1 / 255.0),
-                floats(c.path("image_mean"), new float[] {0.48145466f, 0.4578275f, 0.40821073f}),
-                floats(c.path("image_std"), new float[] {0.26862954f, 0.26130258f, 0.27577711f}),
+                ModelFolder.floats(c.path("image_mean"), new float[] {0.48145466f, 0.4578275f, 0.40821073f}),
+                ModelFolder.floats(c.path("image_std"), new float[] {0.26862954f, 0.26130258f, 0.27577711f}),
                 Resampling.Filter.ofPillowCode(c.path("resample").asInt(3)));
     }
 
-    private static float[] floats(JsonNode node, float[] fallback) {
-        if (!node.isArray()) {
-            return fallback;
-        }
-        float[] v = new float[node.size()];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) node.get(i).asDouble();
-        }
-        return v;
-    }
 
     /** The resized size (width, height) and crop offsets (left, top) of an image of this size. */
     public int[] geometry(int width, int height) {

@@ -21,7 +21,6 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.UnaryOperator;
 
 /**
  * Depth Anything V2 (a folder of {@code config.json} and {@code model.safetensors} with the reference's ORIGINAL
@@ -51,17 +50,8 @@ public final class DepthAnything implements AutoCloseable {
     }
 
     public static DepthAnything load(Path folder, Device device, DataType dtype) {
-        NDManager manager = NDManager.newBaseManager(device);
-        try {
-            WeightSet weights = WeightSet.load(manager, ModelFolder.weights(folder), dtype, UnaryOperator.identity());
-            DepthAnything model = new DepthAnything(manager, weights.root(), ModelFolder.config(folder, Dinov2Config.class),
-                    ModelFolder.config(folder, DepthAnythingConfig.class));
-            weights.requireAllUsed(List.of());
-            return model;
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
-        }
+        return ModelFolder.load(folder, device, dtype, List.of(), (manager, weights) -> new DepthAnything(manager, weights.root(),
+                ModelFolder.config(folder, Dinov2Config.class), ModelFolder.config(folder, DepthAnythingConfig.class)));
     }
 
     /** The model's layout on {@code weights} without a folder (recording the names and shapes a config implies, or random weights). */

@@ -9,13 +9,11 @@ import org.editstream.models.NativeAllocator;
 import org.editstream.models.Parameters;
 import org.editstream.models.Resampling;
 import org.editstream.models.Scoped;
-import org.editstream.models.WeightSet;
 import org.editstream.models.clip.ClipImageProcessor;
 
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.function.UnaryOperator;
 
 /**
  * DINO similarity, the metric Emu Edit reports for edits: the cosine of the DINOv2 class tokens (after the final norm)
@@ -42,16 +40,8 @@ public final class DinoModel implements AutoCloseable {
     }
 
     public static DinoModel load(Path folder, Device device, DataType dtype) {
-        NDManager manager = NDManager.newBaseManager(device);
-        try {
-            WeightSet weights = WeightSet.load(manager, ModelFolder.weights(folder), dtype, UnaryOperator.identity());
-            DinoModel model = of(weights.root(), ModelFolder.config(folder, Dinov2Config.class), manager);
-            weights.requireAllUsed(List.of());
-            return model;
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
-        }
+        return ModelFolder.load(folder, device, dtype, List.of(),
+                (manager, weights) -> of(weights.root(), ModelFolder.config(folder, Dinov2Config.class), manager));
     }
 
     /** The model on the DINOv2 names below {@code p} (the root of an original checkpoint, or {@code pretrained.} of Depth Anything's). */

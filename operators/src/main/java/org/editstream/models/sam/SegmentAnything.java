@@ -19,7 +19,6 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.UnaryOperator;
 
 /**
  * Segment Anything (a folder of {@code config.json} and {@code model.safetensors} with the ORIGINAL segment-anything
@@ -53,16 +52,8 @@ public final class SegmentAnything implements AutoCloseable {
     }
 
     public static SegmentAnything load(Path folder, Device device, DataType dtype) {
-        NDManager manager = NDManager.newBaseManager(device);
-        try {
-            WeightSet weights = WeightSet.load(manager, ModelFolder.weights(folder), dtype, UnaryOperator.identity());
-            SegmentAnything model = new SegmentAnything(manager, weights, ModelFolder.config(folder, SamConfig.class));
-            weights.requireAllUsed(List.of());
-            return model;
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
-        }
+        return ModelFolder.load(folder, device, dtype, List.of(),
+                (manager, weights) -> new SegmentAnything(manager, weights, ModelFolder.config(folder, SamConfig.class)));
     }
 
     /** The layout a config implies, on recorded (or random) weights; a recorded model cannot run. */

@@ -76,16 +76,8 @@ public final class Segformer implements AutoCloseable {
     }
 
     public static Segformer load(Path folder, Device device, DataType dtype) {
-        NDManager manager = NDManager.newBaseManager(device);
-        try {
-            WeightSet weights = WeightSet.load(manager, ModelFolder.weights(folder), dtype, UnaryOperator.identity());
-            Segformer model = new Segformer(manager, weights.root(), ModelFolder.config(folder, SegformerConfig.class), Processor.load(folder));
-            weights.requireAllUsed(List.of());
-            return model;
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
-        }
+        return ModelFolder.load(folder, device, dtype, List.of(), (manager, weights) -> new Segformer(manager, weights.root(),
+                ModelFolder.config(folder, SegformerConfig.class), Processor.load(folder)));
     }
 
     /** The layout a config implies, on recorded (or random) weights, with the default 512 x 512 processor. */
@@ -278,18 +270,12 @@ public final class Segformer implements AutoCloseable {
                 Processor d = defaults();
                 return new Processor(c.path("size").path("width").asInt(d.width), c.path("size").path("height").asInt(d.height),
                         Resampling.Filter.ofPillowCode(c.path("resample").asInt(2)), c.path("rescale_factor").asDouble(d.rescale),
-                        floats(c.path("image_mean"), d.mean), floats(c.path("image_std"), d.std));
+                        ModelFolder.floats(c.path("image_mean"), d.mean), ModelFolder.floats(c.path("image_std"), d.std));
             } catch (IOException e) {
                 throw new ModelException("cannot read " + file + ": " + e.getMessage(), e);
             }
         }
 
-        private static float[] floats(JsonNode node, float[] fallback) {
-            if (!node.isArray() || node.size() != 3) {
-                return fallback;
-            }
-            return new float[] {(float) node.get(0).asDouble(), (float) node.get(1).asDouble(), (float) node.get(2).asDouble()};
-        }
 
         NDArray pixelValues(NDManager m, List<BufferedImage> images) {
             int plane = width * height;

@@ -95,18 +95,9 @@ public final class VitPose implements AutoCloseable {
     }
 
     public static VitPose load(Path folder, Device device, DataType dtype) {
-        NDManager manager = NDManager.newBaseManager(device);
-        try {
-            WeightSet weights = WeightSet.load(manager, ModelFolder.weights(folder), dtype, UnaryOperator.identity());
-            VitPoseConfig config = ModelFolder.config(folder, VitPoseConfig.class);
-            VitPose model = new VitPose(manager, weights.root(), config,
-                    VitPoseProcessor.load(folder, config.backboneConfig().width(), config.backboneConfig().height()));
-            weights.requireAllUsed(List.of());
-            return model;
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
-        }
+        VitPoseConfig config = ModelFolder.config(folder, VitPoseConfig.class);
+        return ModelFolder.load(folder, device, dtype, List.of(), (manager, weights) -> new VitPose(manager, weights.root(), config,
+                VitPoseProcessor.load(folder, config.backboneConfig().width(), config.backboneConfig().height())));
     }
 
     /** The layout a config implies, on recorded (or random) weights. */

@@ -3,6 +3,7 @@ package org.editstream.models.vitpose;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.editstream.models.ModelException;
+import org.editstream.models.ModelFolder;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -52,18 +53,12 @@ public final class VitPoseProcessor {
             JsonNode c = new ObjectMapper().readTree(file.toFile());
             return new VitPoseProcessor(c.path("size").path("width").asInt(cropWidth), c.path("size").path("height").asInt(cropHeight),
                     c.path("normalize_factor").asDouble(200), c.path("rescale_factor").asDouble(1 / 255.0),
-                    floats(c.path("image_mean"), defaults.mean), floats(c.path("image_std"), defaults.std));
+                    ModelFolder.floats(c.path("image_mean"), defaults.mean), ModelFolder.floats(c.path("image_std"), defaults.std));
         } catch (IOException e) {
             throw new ModelException("cannot read " + file + ": " + e.getMessage(), e);
         }
     }
 
-    private static float[] floats(JsonNode node, float[] fallback) {
-        if (!node.isArray() || node.size() != 3) {
-            return fallback;
-        }
-        return new float[] {(float) node.get(0).asDouble(), (float) node.get(1).asDouble(), (float) node.get(2).asDouble()};
-    }
 
     public int width() {
         return width;
