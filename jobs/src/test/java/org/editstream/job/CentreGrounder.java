@@ -11,8 +11,9 @@ import java.util.Optional;
 
 /**
  * A grounder for tests, named by class as a deployment names its own: it "finds" every object as a disc in
- * the middle of the image, except objects called unicorn, which it never finds. The region recipes' masks
- * come from here, given directly, as the tiny models make noise in which nothing could be found.
+ * the middle of the image, except objects called unicorn, which it never finds, and anything in an image of one
+ * colour. The region recipes' masks and the pose task's person boxes come from here, given directly, as the tiny
+ * models make noise in which nothing could be found.
  */
 public final class CentreGrounder implements ObjectGrounder {
     private final Path models;
@@ -26,7 +27,7 @@ public final class CentreGrounder implements ObjectGrounder {
 
     @Override
     public Optional<Grounding> ground(BufferedImage image, String objectName) {
-        if (objectName.contains("unicorn")) {
+        if (objectName.contains("unicorn") || isFlat(image)) {
             return Optional.empty();
         }
         int w = image.getWidth();
@@ -38,6 +39,18 @@ public final class CentreGrounder implements ObjectGrounder {
         g.fillOval(box.x, box.y, box.width, box.height);
         g.dispose();
         return Optional.of(new Grounding(box, segmentation, 0.9));
+    }
+
+    private static boolean isFlat(BufferedImage image) {
+        int first = image.getRGB(0, 0);
+        for (int y = 0; y < image.getHeight(); y++) {
+            for (int x = 0; x < image.getWidth(); x++) {
+                if (image.getRGB(x, y) != first) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.awt.Rectangle;
 import java.awt.image.BufferedImage;
 import java.lang.reflect.InvocationTargetException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -20,8 +21,29 @@ public interface ObjectGrounder {
     record Grounding(Rectangle box, BufferedImage segmentation, double score) {
     }
 
+    /**
+     * Every instance found, best first, and the grounder's best score over all it considered, also when none passed
+     * its threshold.
+     *
+     * @param bestScore NaN when the grounder does not say
+     */
+    record Detections(List<Grounding> found, double bestScore) {
+        public Detections {
+            found = List.copyOf(found);
+        }
+    }
+
     /** The object's grounding, or empty when the image does not show it. */
     Optional<Grounding> ground(BufferedImage image, String objectName);
+
+    /**
+     * Every instance of the object in the image (the pose task poses every person). A grounder that finds one
+     * instance at a time answers with its {@link #ground} alone.
+     */
+    default Detections groundAll(BufferedImage image, String objectName) {
+        Optional<Grounding> best = ground(image, objectName);
+        return new Detections(best.stream().toList(), best.map(Grounding::score).orElse(Double.NaN));
+    }
 
     /** Model ids for the samples' records. */
     String id();

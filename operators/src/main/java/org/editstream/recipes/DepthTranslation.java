@@ -39,12 +39,7 @@ final class DepthTranslation {
         }
         BufferedImage rendered = render.apply(map);
         Map<String, String> parameters = Map.of("direction", direction, "map", mapName, "depth_spread", ColorRecipe.format(spread));
-        List<String> models = List.of(modelId);
-        return switch (direction) {
-            case "to_map" -> new EditPair(image, rendered, null, parameters, models, Map.of());
-            case "from_map" -> new EditPair(rendered, image, null, parameters, models, Map.of());
-            default -> throw new Refusal(Reason.RECIPE_FAILED, "unknown " + mapName + " direction '" + direction + "'");
-        };
+        return EditPair.translation(direction, mapName, image, rendered, parameters, List.of(modelId));
     }
 
     private static double spread(float[] values) {

@@ -31,7 +31,11 @@ public record ModelsFolder(String root) implements Serializable {
         /** Depth Anything V2: the depth and normal tasks and the structure filter. */
         DEPTH("depth", Set.of(Capability.DEPTH)),
         /** A DINOv2 backbone: DINO similarity. */
-        DINO("dino", Set.of());
+        DINO("dino", Set.of()),
+        /** ViTPose: the pose task (with a grounder for the person boxes). */
+        POSE("pose", Set.of(Capability.POSE)),
+        /** SegFormer fine-tuned on ADE20K: the segmentation-map task. */
+        SEGMAP("segmap", Set.of(Capability.SEGMENTATION_MAP));
 
         private final String folder;
         private final Set<Capability> gives;
@@ -57,7 +61,7 @@ public record ModelsFolder(String root) implements Serializable {
                 case INPAINTING -> Files.isRegularFile(dir.resolve("model_index.json"))
                         || Files.isRegularFile(dir.resolve("unet").resolve("config.json"));
                 case CLIP -> Files.isRegularFile(dir.resolve("config.json"));
-                case SAM, DEPTH, DINO -> Files.isRegularFile(dir.resolve("config.json"))
+                case SAM, DEPTH, DINO, POSE, SEGMAP -> Files.isRegularFile(dir.resolve("config.json"))
                         && Files.isRegularFile(dir.resolve("model.safetensors"));
             };
         }

@@ -2,6 +2,9 @@ package org.editstream.recipes;
 
 import org.editstream.imaging.TextRenderer;
 import org.editstream.perception.DepthHost;
+import org.editstream.perception.ObjectGrounder;
+import org.editstream.perception.PoseHost;
+import org.editstream.perception.SegmapHost;
 import org.editstream.perception.Tessdata;
 import org.editstream.perception.TesseractTextRecognizer;
 import org.editstream.schema.Task;
@@ -26,7 +29,7 @@ public final class RecipeBook implements AutoCloseable {
             Task.ADD, Task.BACKGROUND);
     /** Tasks that have a recipe class in this build. */
     public static final Set<Task> TASKS_WITH_RECIPE = EnumSet.of(Task.COLOR, Task.SKETCH, Task.TEXT, Task.GLOBAL, Task.STYLE,
-            Task.LOCAL, Task.TEXTURE, Task.REMOVE, Task.ADD, Task.BACKGROUND, Task.DEPTH, Task.NORMAL);
+            Task.LOCAL, Task.TEXTURE, Task.REMOVE, Task.ADD, Task.BACKGROUND, Task.DEPTH, Task.NORMAL, Task.POSE, Task.SEGMAP);
 
     private final Map<Task, Recipe> recipes;
     private final TesseractTextRecognizer ocr;
@@ -144,6 +147,22 @@ public final class RecipeBook implements AutoCloseable {
             if (tasks.contains(Task.NORMAL)) {
                 recipes.put(Task.NORMAL, new NormalRecipe(depth));
             }
+        }
+        if (tasks.contains(Task.POSE)) {
+            Path folder = tools.modelsFolder().find(ModelsFolder.Family.POSE).orElseThrow(() -> new IllegalStateException(
+                    "the pose task is enabled but there is no pose model: " + Capability.POSE.description()));
+            if (tools.grounder() == null) {
+                throw new IllegalStateException("the pose task is enabled but there is no grounder to find the persons: "
+                        + Capability.GROUNDING.description());
+            }
+            ObjectGrounder grounder = ObjectGrounder.load(tools.grounder(), tools.models() == null ? null : Path.of(tools.models()));
+            recipes.put(Task.POSE, new PoseRecipe(grounder, PoseHost.forFolder(folder)));
+        }
+        if (tasks.contains(Task.SEGMAP)) {
+            Path folder = tools.modelsFolder().find(ModelsFolder.Family.SEGMAP).orElseThrow(() -> new IllegalStateException(
+                    "the segmentation-map task is enabled but there is no segmentation model: "
+                            + Capability.SEGMENTATION_MAP.description()));
+            recipes.put(Task.SEGMAP, new SegmapRecipe(SegmapHost.forFolder(folder)));
         }
         return new RecipeBook(recipes, ocr);
     }

@@ -48,7 +48,7 @@ public final class TaskCatalogue {
         define(Task.SKETCH, TaskGroup.TRANSLATION, Set.of(EDGE_DETECTOR), "image <-> sketch");
         define(Task.DEPTH, TaskGroup.TRANSLATION, Set.of(DEPTH), "image <-> depth map");
         define(Task.NORMAL, TaskGroup.TRANSLATION, Set.of(DEPTH), "image <-> normal map from depth");
-        define(Task.POSE, TaskGroup.TRANSLATION, Set.of(POSE), "image <-> human pose skeleton");
+        define(Task.POSE, TaskGroup.TRANSLATION, Set.of(POSE, GROUNDING), "image <-> human pose skeleton of the grounded persons");
         define(Task.SEGMAP, TaskGroup.TRANSLATION, Set.of(SEGMENTATION_MAP), "image <-> semantic segmentation map");
     }
 
