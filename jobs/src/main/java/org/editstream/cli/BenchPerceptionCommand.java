@@ -18,6 +18,10 @@ import org.editstream.models.nn.Attention;
 import org.editstream.models.nn.Conv2d;
 import org.editstream.models.sam.SamConfig;
 import org.editstream.models.sam.SegmentAnything;
+import org.editstream.models.segformer.Segformer;
+import org.editstream.models.segformer.SegformerConfig;
+import org.editstream.models.vitpose.VitPose;
+import org.editstream.models.vitpose.VitPoseConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -39,13 +43,16 @@ import java.util.concurrent.Callable;
 
 @Command(name = "perception", mixinStandardHelpOptions = true,
         description = {"Times the perception models at the released sizes with random weights: Segment Anything's image",
-                "embedding (1024x1024) and mask decode per prompt, and Depth Anything V2's forward at 518x518. With",
-                "--reference-python, the reference implementations (segment-anything, Depth-Anything-V2 source folders)",
-                "time the same rows in PyTorch on the same threads and malloc settings, after ours, and the table gives both",
-                "and the ratio.",
+                "embedding (1024x1024) and mask decode per prompt, Depth Anything V2's forward at 518x518, SegFormer's",
+                "forward at its processor's size and ViTPose's on 1 and 8 person crops. With --reference-python, the reference",
+                "implementations (segment-anything, Depth-Anything-V2 source folders; transformers, eager attention, for",
+                "SegFormer and ViTPose) time the same rows in PyTorch on the same threads and malloc settings, after ours, and",
+                "the table gives both and the ratio.",
                 "Medians after warm-up runs; nothing is asserted."})
 class BenchPerceptionCommand implements Callable<Integer> {
     private static final String REFERENCE_SCRIPT = "perception_reference.py";
+    /** The ViTPose rows' batches: one person, and a crowded picture's crops in one pass. */
+    static final int[] POSE_CROPS = {1, 8};
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -57,6 +64,18 @@ class BenchPerceptionCommand implements Callable<Integer> {
     @Option(names = "--depth-config", description = "Depth Anything V2 manifests or config.json files (repeatable; default: ViT-S and ViT-L).")
     List<Path> depthConfigs = new ArrayList<>(List.of(Path.of("../shared/fixtures/manifests/depth-anything-v2-vits.json"),
             Path.of("../shared/fixtures/manifests/depth-anything-v2-vitl.json")));
+
+    @Option(names = "--segformer-config", description = "SegFormer manifests or config.json files (repeatable; default: B0 ADE20K).")
+    List<Path> segformerConfigs = new ArrayList<>(List.of(Path.of("../shared/fixtures/manifests/segformer-b0-ade.json")));
+
+    @Option(names = "--vitpose-config", description = "ViTPose manifests or config.json files (repeatable; default: ViTPose-B simple).")
+    List<Path> vitposeConfigs = new ArrayList<>(List.of(Path.of("../shared/fixtures/manifests/vitpose-base-simple.json")));
+
+    @Option(names = "--segformer-side", defaultValue = "512", description = "Side of the square SegFormer input (default: ${DEFAULT-VALUE}, B0 ADE20K's processor size).")
+    int segformerSide;
+
+    @Option(names = "--only", split = ",", description = "Only these families' rows: sam, depth, segformer, vitpose (default: all).")
+    List<String> only = new ArrayList<>();
 
     @Option(names = "--skip-sam", description = "Leave out the SAM rows.")
     boolean skipSam;
@@ -96,8 +115,10 @@ class BenchPerceptionCommand implements Callable<Integer> {
                 Engine.getInstance().getVersion(), Attention.unobservedLayers(), Conv2d.onCpu());
         out.flush();
         Map<String, Double> ours = new LinkedHashMap<>();
-        List<Path> samConfigs = skipSam ? List.of() : this.samConfigs;
-        List<Path> depthConfigs = skipDepth ? List.of() : this.depthConfigs;
+        List<Path> samConfigs = skipSam || !wanted("sam") ? List.of() : this.samConfigs;
+        List<Path> depthConfigs = skipDepth || !wanted("depth") ? List.of() : this.depthConfigs;
+        List<Path> segformerConfigs = wanted("segformer") ? this.segformerConfigs : List.of();
+        List<Path> vitposeConfigs = wanted("vitpose") ? this.vitposeConfigs : List.of();
         for (Path config : samConfigs) {
             String name = name(config);
             SamConfig c = BenchSupport.config(config, SamConfig.class, "--sam-config");
@@ -129,10 +150,32 @@ class BenchPerceptionCommand implements Callable<Integer> {
                         BenchSupport.median(runs, warmup, () -> done(model.depth(pixels))));
             }
         }
+        for (Path config : segformerConfigs) {
+            String name = name(config);
+            try (NDManager m = NDManager.newBaseManager(dev)) {
+                Segformer model = Segformer.build(WeightSet.random(m, DataType.FLOAT32),
+                        BenchSupport.config(config, SegformerConfig.class, "--segformer-config"), m);
+                NDArray pixels = m.randomNormal(new Shape(1, 3, segformerSide, segformerSide));
+                row(out, ours, name + " forward " + segformerSide + "x" + segformerSide,
+                        BenchSupport.median(runs, warmup, () -> done(model.logits(pixels))));
+            }
+        }
+        for (Path config : vitposeConfigs) {
+            String name = name(config);
+            try (NDManager m = NDManager.newBaseManager(dev)) {
+                VitPoseConfig c = BenchSupport.config(config, VitPoseConfig.class, "--vitpose-config");
+                VitPose model = VitPose.build(WeightSet.random(m, DataType.FLOAT32), c, m);
+                for (int crops : POSE_CROPS) {
+                    NDArray pixels = m.randomNormal(new Shape(crops, 3, c.backboneConfig().height(), c.backboneConfig().width()));
+                    row(out, ours, poseRow(name, crops, c.backboneConfig().height(), c.backboneConfig().width()),
+                            BenchSupport.median(runs, warmup, () -> done(model.heatmaps(pixels))));
+                }
+            }
+        }
         if (python == null) {
             return 0;
         }
-        Map<String, Double> reference = reference(out, threads, samConfigs, depthConfigs);
+        Map<String, Double> reference = reference(out, threads, samConfigs, depthConfigs, segformerConfigs, vitposeConfigs);
         out.printf("%n| row | EditStream (s) | PyTorch reference (s) | reference / ours |%n|---|---|---|---|%n");
         ours.forEach((row, seconds) -> {
             Double theirs = reference.get(row);
@@ -141,6 +184,15 @@ class BenchPerceptionCommand implements Callable<Integer> {
         });
         out.flush();
         return 0;
+    }
+
+    private boolean wanted(String family) {
+        return only.isEmpty() || only.contains(family);
+    }
+
+    /** The ViTPose row of a batch of crops; the reference script names its rows the same way. */
+    private static String poseRow(String name, int crops, int height, int width) {
+        return name + " forward " + crops + (crops == 1 ? " crop " : " crops ") + height + "x" + width;
     }
 
     /** A row's model name: the manifest's file name, or a config.json's folder. */
@@ -164,7 +216,8 @@ class BenchPerceptionCommand implements Callable<Integer> {
     }
 
     /** Runs the reference script with the same configs and threads; its rows by name. */
-    private Map<String, Double> reference(PrintWriter out, int threads, List<Path> samConfigs, List<Path> depthConfigs) throws Exception {
+    private Map<String, Double> reference(PrintWriter out, int threads, List<Path> samConfigs, List<Path> depthConfigs,
+                                          List<Path> segformerConfigs, List<Path> vitposeConfigs) throws Exception {
         Path script = Files.createTempFile("editstream-perception-reference", ".py");
         try (InputStream in = BenchPerceptionCommand.class.getResourceAsStream(REFERENCE_SCRIPT)) {
             Files.write(script, in.readAllBytes());
@@ -176,6 +229,14 @@ class BenchPerceptionCommand implements Callable<Integer> {
         }
         for (Path config : depthConfigs) {
             command.addAll(List.of("--depth", name(config), config.toAbsolutePath().toString(), required(depthSource, "--depth-source")));
+        }
+        command.addAll(List.of("--segformer-side", Integer.toString(segformerSide), "--pose-crops",
+                java.util.Arrays.stream(POSE_CROPS).mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining(","))));
+        for (Path config : segformerConfigs) {
+            command.addAll(List.of("--segformer", name(config), config.toAbsolutePath().toString()));
+        }
+        for (Path config : vitposeConfigs) {
+            command.addAll(List.of("--vitpose", name(config), config.toAbsolutePath().toString()));
         }
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         // the same malloc settings as this JVM's (NativeAllocator): without them glibc hands PyTorch's large activations

@@ -1,6 +1,6 @@
 """The PyTorch reference rows of `editstream bench perception`: the reference implementations' own modules
-(segment-anything, Depth-Anything-V2) with random weights at the sizes of the configs given, timed as the Java rows
-are. Prints one JSON object per row: {"row": ..., "seconds": median}.
+(segment-anything, Depth-Anything-V2; transformers' SegFormer and ViTPose with eager attention) with random weights at
+the sizes of the configs given, timed as the Java rows are. Prints one JSON object per row: {"row": ..., "seconds": median}.
 
 The reference packages are imported from their source folders. Only the networks are timed, so the imports their
 preprocessing needs (OpenCV, torchvision's transforms, which the wheel stores here lack) are stubbed out.
@@ -91,6 +91,28 @@ def depth_rows(name, config, source, runs, warmup, side):
         yield name + " forward " + str(side) + "x" + str(side), median(runs, warmup, lambda: model(image))
 
 
+def segformer_rows(name, config, runs, warmup, side):
+    from transformers import SegformerConfig, SegformerForSemanticSegmentation
+
+    model = SegformerForSemanticSegmentation(SegformerConfig(**config)).eval()
+    image = torch.randn(1, 3, side, side)
+    with torch.inference_mode():
+        yield name + " forward " + str(side) + "x" + str(side), median(runs, warmup, lambda: model(pixel_values=image))
+
+
+def vitpose_rows(name, config, runs, warmup, batches):
+    from transformers import VitPoseConfig, VitPoseForPoseEstimation
+
+    model = VitPoseForPoseEstimation(VitPoseConfig(**config)).eval()
+    model.set_attn_implementation("eager")
+    height, width = config["backbone_config"]["image_size"]
+    for crops in batches:
+        image = torch.randn(crops, 3, height, width)
+        with torch.inference_mode():
+            seconds = median(runs, warmup, lambda: model(pixel_values=image))
+        yield "%s forward %d %s %dx%d" % (name, crops, "crop" if crops == 1 else "crops", height, width), seconds
+
+
 def config_of(path):
     """A config.json, or the "config" member of a fixtures manifest."""
     data = json.load(open(path))
@@ -105,6 +127,10 @@ def main():
     parser.add_argument("--sam", nargs=3, action="append", default=[], metavar=("NAME", "CONFIG", "SOURCE"))
     parser.add_argument("--depth", nargs=3, action="append", default=[], metavar=("NAME", "CONFIG", "SOURCE"))
     parser.add_argument("--depth-side", type=int, default=518)
+    parser.add_argument("--segformer", nargs=2, action="append", default=[], metavar=("NAME", "CONFIG"))
+    parser.add_argument("--vitpose", nargs=2, action="append", default=[], metavar=("NAME", "CONFIG"))
+    parser.add_argument("--segformer-side", type=int, default=512)
+    parser.add_argument("--pose-crops", default="1,8")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -114,6 +140,13 @@ def main():
             print(json.dumps({"row": row, "seconds": seconds}), flush=True)
     for name, config, source in args.depth:
         for row, seconds in depth_rows(name, config_of(config), source, args.runs, args.warmup, args.depth_side):
+            print(json.dumps({"row": row, "seconds": seconds}), flush=True)
+    for name, config in args.segformer:
+        for row, seconds in segformer_rows(name, config_of(config), args.runs, args.warmup, args.segformer_side):
+            print(json.dumps({"row": row, "seconds": seconds}), flush=True)
+    crops = [int(c) for c in args.pose_crops.split(",")]
+    for name, config in args.vitpose:
+        for row, seconds in vitpose_rows(name, config_of(config), args.runs, args.warmup, crops):
             print(json.dumps({"row": row, "seconds": seconds}), flush=True)
 
 

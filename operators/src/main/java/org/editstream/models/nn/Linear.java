@@ -1,7 +1,12 @@
 package org.editstream.models.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import org.editstream.models.Parameters;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /** y = x W^T + b over the last axis; {@code weight} [out, in], {@code bias} [out] when present. */
 public final class Linear {
@@ -15,6 +20,29 @@ public final class Linear {
     private Linear(NDArray weight, NDArray bias) {
         this.weight = weight;
         this.bias = bias;
+    }
+
+    /**
+     * Layers that read the same input as one: their weights stacked along the output axis (in the given order), so the
+     * input is read by one matrix product whose output the caller slices. The stored arrays are freed once stacked.
+     */
+    public static Linear stacked(List<Parameters> layers, long in, long outEach, boolean bias) {
+        List<NDArray> weights = new ArrayList<>();
+        List<NDArray> biases = new ArrayList<>();
+        for (Parameters p : layers) {
+            weights.add(p.get("weight", outEach, in));
+            biases.add(bias ? p.get("bias", outEach) : null);
+        }
+        if (weights.get(0) == null) { // recording the layout
+            return new Linear(null, null);
+        }
+        NDArray weight = NDArrays.concat(new NDList(weights), 0);
+        NDArray b = bias ? NDArrays.concat(new NDList(biases), 0) : null;
+        weights.forEach(NDArray::close);
+        if (bias) {
+            biases.forEach(NDArray::close);
+        }
+        return new Linear(weight, b);
     }
 
     /**

@@ -50,8 +50,10 @@ public final class Segformer implements AutoCloseable {
     private final NDManager manager;
     private final SegformerConfig config;
     private final List<Stage> stages = new ArrayList<>();
-    private final List<Linear> linearC = new ArrayList<>();
-    private final Conv2d linearFuse;
+    /** Per stage, linear_fuse's slice for it times its linear_c: [width, C_i] (none on recorded weights). */
+    private final List<NDArray> stageToFused = new ArrayList<>();
+    /** The sum of linear_fuse's slices times the linear_c biases: [1, width, 1, 1]. */
+    private final NDArray fusedBias;
     private final BatchNorm2d batchNorm;
     private final Conv2d classifier;
     private final Processor processor;
@@ -67,10 +69,34 @@ public final class Segformer implements AutoCloseable {
         }
         Parameters head = p.child("decode_head");
         long width = c.decoderHiddenSize();
-        for (int i = 0; i < c.numEncoderBlocks(); i++) {
-            linearC.add(new Linear(head.child("linear_c").child(Integer.toString(i)).child("proj"), c.hiddenSizes().get(i), width, true));
+        int n = c.numEncoderBlocks();
+        NDArray fuse = head.child("linear_fuse").get("weight", width, width * n, 1, 1);
+        NDArray bias = null;
+        for (int i = 0; i < n; i++) {
+            Parameters proj = head.child("linear_c").child(Integer.toString(i)).child("proj");
+            NDArray weight = proj.get("weight", width, c.hiddenSizes().get(i));
+            NDArray b = proj.get("bias", width);
+            if (fuse == null) {
+                continue;
+            }
+            // the reference concatenates the last stage first: stage i's channels are linear_fuse's block n - 1 - i
+            int block = n - 1 - i;
+            NDManager owner = fuse.getManager();
+            try (NDManager scope = owner.newSubManager()) {
+                fuse.tempAttach(scope);
+                weight.tempAttach(scope);
+                b.tempAttach(scope);
+                NDArray slice = fuse.reshape(width, width * n).get(":, " + block * width + ":" + (block + 1) * width)
+                        .toType(DataType.FLOAT32, false);
+                NDArray folded = slice.matMul(weight.toType(DataType.FLOAT32, false)).toType(fuse.getDataType(), false);
+                NDArray shift = slice.matMul(b.toType(DataType.FLOAT32, false).reshape(width, 1));
+                folded.attach(owner);
+                shift.attach(owner);
+                stageToFused.add(folded);
+                bias = bias == null ? shift : bias.addi(shift);
+            }
         }
-        this.linearFuse = new Conv2d(head.child("linear_fuse"), width * c.numEncoderBlocks(), width, 1, 1, 0, false);
+        this.fusedBias = bias == null ? null : bias.toType(fuse.getDataType(), false).reshape(1, width, 1, 1);
         this.batchNorm = new BatchNorm2d(head.child("batch_norm"), width, BATCH_NORM_EPS);
         this.classifier = new Conv2d(head.child("classifier"), width, c.labels(), 1, 1, 0, true);
     }
@@ -125,16 +151,26 @@ public final class Segformer implements AutoCloseable {
         long h = states.get(0).getShape().get(2);
         long w = states.get(0).getShape().get(3);
         long width = config.decoderHiddenSize();
-        NDList upsampled = new NDList();
-        for (int i = states.size() - 1; i >= 0; i--) { // the last stage first, as the reference concatenates
+        // linear_fuse over the concatenated, upsampled linear_c outputs is, by linearity, the sum of each stage's
+        // folded projection upsampled: the [B, 4 * width, H/4, W/4] concatenation is never made
+        NDArray fusedSum = null;
+        for (int i = states.size() - 1; i >= 0; i--) {
             NDArray s = states.get(i);
             long hi = s.getShape().get(2);
             long wi = s.getShape().get(3);
-            NDArray unified = linearC.get(i).forward(s.reshape(batch, s.getShape().get(1), hi * wi).transpose(0, 2, 1))
-                    .transpose(0, 2, 1).reshape(batch, width, hi, wi);
-            upsampled.add(hi == h && wi == w ? unified : Interpolate.bilinear(unified, h, w, false));
+            NDArray product = stageToFused.get(i).matMul(s.reshape(batch, s.getShape().get(1), hi * wi));
+            // the weight on the left reads the channels-first state as it is (no transposing copies), so the product is
+            // made in the weight's manager: handed to the activations' scope, as the activations-left convention would
+            product.attach(s.getManager());
+            NDArray projected = product.reshape(batch, width, hi, wi);
+            NDArray term = hi == h && wi == w ? projected : Interpolate.bilinear(projected, h, w, false);
+            if (fusedSum == null) {
+                fusedSum = term;
+            } else {
+                fusedSum.addi(term);
+            }
         }
-        NDArray fused = batchNorm.forward(linearFuse.forward(NDArrays.concat(upsampled, 1))).getNDArrayInternal().relu();
+        NDArray fused = batchNorm.forward(fusedSum.addi(fusedBias)).getNDArrayInternal().relu();
         return classifier.forward(fused);
     }
 
@@ -203,8 +239,8 @@ public final class Segformer implements AutoCloseable {
     private static final class Layer {
         private final LayerNorm norm1;
         private final Linear query;
-        private final Linear key;
-        private final Linear value;
+        /** key and value in one product. */
+        private final Linear keyValue;
         private final Conv2d reduction;
         private final LayerNorm reductionNorm;
         private final Linear output;
@@ -225,8 +261,7 @@ public final class Segformer implements AutoCloseable {
             this.norm1 = new LayerNorm(p.child("layer_norm_1"), width, EPS);
             Parameters self = p.child("attention").child("self");
             this.query = new Linear(self.child("query"), width, width, true);
-            this.key = new Linear(self.child("key"), width, width, true);
-            this.value = new Linear(self.child("value"), width, width, true);
+            this.keyValue = Linear.stacked(List.of(self.child("key"), self.child("value")), width, width, true);
             this.reduction = sr > 1 ? new Conv2d(self.child("sr"), width, width, sr, sr, 0, true) : null;
             this.reductionNorm = sr > 1 ? new LayerNorm(self.child("layer_norm"), width, EPS) : null;
             this.output = new Linear(p.child("attention").child("output").child("dense"), width, width, true);
@@ -246,9 +281,11 @@ public final class Segformer implements AutoCloseable {
                 NDArray reduced = reduction.forward(n.transpose(0, 2, 1).reshape(b, width, h, w));
                 kv = reductionNorm.forward(reduced.reshape(b, width, -1).transpose(0, 2, 1));
             }
-            x = x.add(output.forward(Attention.attend(query.forward(n), key.forward(kv), value.forward(kv), heads, null, null)));
-            NDArray mixed = dense1.forward(norm2.forward(x)).transpose(0, 2, 1).reshape(b, hidden, h, w);
-            mixed = dwconv.forward(mixed).reshape(b, hidden, h * w).transpose(0, 2, 1);
+            NDArray keysValues = keyValue.forward(kv);
+            x = x.add(output.forward(Attention.attend(query.forward(n), keysValues.get(":, :, 0:" + width),
+                    keysValues.get(":, :, " + width + ":"), heads, null, null)));
+            NDArray mixed = dense1.forward(norm2.forward(x)).reshape(b, h, w, hidden); // the tokens are channels-last
+            mixed = dwconv.forwardChannelsLast(mixed).reshape(b, h * w, hidden);
             return x.add(dense2.forward(act.apply(mixed)));
         }
     }

@@ -179,9 +179,9 @@ public final class VitPose implements AutoCloseable {
     /** x + attn(norm_before(x)), then + mlp(norm_after(x)). */
     private static final class Layer {
         private final LayerNorm before;
-        private final Linear query;
-        private final Linear key;
-        private final Linear value;
+        /** query, key and value in one product. */
+        private final Linear qkv;
+        private final long dim;
         private final Linear output;
         private final LayerNorm after;
         private final Linear fc1;
@@ -194,9 +194,9 @@ public final class VitPose implements AutoCloseable {
             this.heads = b.numAttentionHeads();
             this.before = new LayerNorm(p.child("layernorm_before"), dim, b.layerNormEps());
             Parameters attention = p.child("attention");
-            this.query = new Linear(attention.child("attention").child("query"), dim, dim, b.qkvBias());
-            this.key = new Linear(attention.child("attention").child("key"), dim, dim, b.qkvBias());
-            this.value = new Linear(attention.child("attention").child("value"), dim, dim, b.qkvBias());
+            Parameters self = attention.child("attention");
+            this.qkv = Linear.stacked(List.of(self.child("query"), self.child("key"), self.child("value")), dim, dim, b.qkvBias());
+            this.dim = dim;
             this.output = new Linear(attention.child("output").child("dense"), dim, dim, true);
             this.after = new LayerNorm(p.child("layernorm_after"), dim, b.layerNormEps());
             this.fc1 = new Linear(p.child("mlp").child("fc1"), dim, dim * b.mlpRatio(), true);
@@ -206,7 +206,9 @@ public final class VitPose implements AutoCloseable {
 
         NDArray forward(NDArray x) {
             NDArray n = before.forward(x);
-            x = x.add(output.forward(Attention.attend(query.forward(n), key.forward(n), value.forward(n), heads, null, null)));
+            NDArray projected = qkv.forward(n);
+            x = x.add(output.forward(Attention.attend(projected.get(":, :, 0:" + dim), projected.get(":, :, " + dim + ":" + 2 * dim),
+                    projected.get(":, :, " + 2 * dim + ":"), heads, null, null)));
             return x.add(fc2.forward(act.apply(fc1.forward(after.forward(x)))));
         }
     }
