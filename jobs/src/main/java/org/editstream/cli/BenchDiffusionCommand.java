@@ -13,6 +13,7 @@ import org.editstream.diffusion.UNetHooks;
 import org.editstream.models.NativeAllocator;
 import org.editstream.models.nn.Attention;
 import org.editstream.models.nn.Conv2d;
+import org.editstream.models.nn.Linear;
 import org.editstream.models.Scoped;
 import org.editstream.models.WeightSet;
 import picocli.CommandLine.Command;
@@ -49,10 +50,10 @@ class BenchDiffusionCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Device dev = device.device();
         out.printf("device %s, %d cores, torch threads %s, DJL %s, engine %s %s, native allocator %s, attention %s, "
-                        + "convolutions on a CPU: %s%n", dev,
+                        + "convolutions on a CPU: %s, linear layers on a CPU: %s%n", dev,
                 Runtime.getRuntime().availableProcessors(), System.getProperty("ai.djl.pytorch.num_threads", "default"),
                 Engine.getDjlVersion(), Engine.getInstance().getEngineName(), Engine.getInstance().getVersion(),
-                NativeAllocator.tune(), Attention.unobservedLayers(), Conv2d.onCpu());
+                NativeAllocator.tune(), Attention.unobservedLayers(), Conv2d.onCpu(), Linear.onCpu());
         out.flush();
         try (StableDiffusion sd = StableDiffusion.load(models.tiny, dev, DataType.FLOAT32)) {
             NDManager m = sd.manager();
@@ -65,7 +66,7 @@ class BenchDiffusionCommand implements Callable<Integer> {
             double s = BenchSupport.median(runs, 1, warmup, () -> sd.textToImage("a photo of a red dog on the grass", "",
                     10, 7.5, 1, 64, 64, StableDiffusion.StepListener.NONE));
             out.printf("sd-tiny text-to-image, 10 guided steps, 64x64: %6.3f s    (%.1f steps/s)%n", s, 10 / s);
-            out.printf("convolutions on a CPU so far: %s%n", Conv2d.census());
+            out.printf("convolutions on a CPU so far: %s; linear layers: %s%n", Conv2d.census(), Linear.census());
             out.flush();
         }
         if (!models.skipSd15) {
@@ -88,7 +89,7 @@ class BenchDiffusionCommand implements Callable<Integer> {
                 double proven = seconds(() -> unetOnce(unet, one, oneContext, oneT));
                 out.printf("SD-1.5 first forward (packs, proves batch 2): %6.3f s; batch 1 first (proves) %.3f s, second %.3f s%n",
                         first, proving, proven);
-                out.printf("convolutions on a CPU so far: %s%n", Conv2d.census());
+                out.printf("convolutions on a CPU so far: %s; linear layers: %s%n", Conv2d.census(), Linear.census());
             }
         }
         return 0;

@@ -16,6 +16,7 @@ import org.editstream.models.depth.DepthAnythingConfig;
 import org.editstream.models.dino.Dinov2Config;
 import org.editstream.models.nn.Attention;
 import org.editstream.models.nn.Conv2d;
+import org.editstream.models.nn.Linear;
 import org.editstream.models.sam.SamConfig;
 import org.editstream.models.sam.SegmentAnything;
 import org.editstream.models.segformer.Segformer;
@@ -110,9 +111,10 @@ class BenchPerceptionCommand implements Callable<Integer> {
         Device dev = device.device();
         int threads = Integer.parseInt(System.getProperty("ai.djl.pytorch.num_threads",
                 Integer.toString(Runtime.getRuntime().availableProcessors())));
-        out.printf("device %s, %d cores, torch threads %d, DJL %s, engine %s %s, attention %s, convolutions on a CPU: %s%n", dev,
-                Runtime.getRuntime().availableProcessors(), threads, Engine.getDjlVersion(), Engine.getInstance().getEngineName(),
-                Engine.getInstance().getVersion(), Attention.unobservedLayers(), Conv2d.onCpu());
+        out.printf("device %s, %d cores, torch threads %d, DJL %s, engine %s %s, attention %s, convolutions on a CPU: %s, "
+                        + "linear layers on a CPU: %s%n", dev, Runtime.getRuntime().availableProcessors(), threads, Engine.getDjlVersion(),
+                Engine.getInstance().getEngineName(), Engine.getInstance().getVersion(), Attention.unobservedLayers(), Conv2d.onCpu(),
+                Linear.onCpu());
         out.flush();
         Map<String, Double> ours = new LinkedHashMap<>();
         List<Path> samConfigs = skipSam || !wanted("sam") ? List.of() : this.samConfigs;
@@ -172,6 +174,7 @@ class BenchPerceptionCommand implements Callable<Integer> {
                 }
             }
         }
+        out.printf("convolutions on a CPU so far: %s; linear layers: %s%n", Conv2d.census(), Linear.census());
         if (python == null) {
             return 0;
         }

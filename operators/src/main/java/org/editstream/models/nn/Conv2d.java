@@ -6,11 +6,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.editstream.models.Parameters;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -28,10 +23,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   result as it is and gives oneDNN whole blocks.</li>
  *   <li><b>Packed weights, proven.</b> In float32, the first call packs the weights once into the blocked layout
  *   oneDNN's kernel reads ({@link Kernels#packConvolution}); libtorch's own convolution reorders them on every
- *   call. The first packed result for every input shape is compared with libtorch's im2col convolution of the
- *   same input ({@link Kernels#referenceConvolution}, no oneDNN involved). A layer whose packed result differs
- *   computes with that reference from then on, and one logged line names the layer, the shape and the
- *   difference. So the dense weights stay beside the packed ones.</li>
+ *   call. The first packed result for every input shape is proven ({@link PackedProof}) against libtorch's im2col
+ *   convolution of the same input ({@link Kernels#referenceConvolution}, no oneDNN involved). So the dense weights
+ *   stay beside the packed ones.</li>
  * </ul>
  * On a GPU it is libtorch's convolution (cuDNN). {@code -Deditstream.packed-convolution=false}, read when a layer is
  * built, keeps it on dense weights (still on whole channel blocks on a CPU).
@@ -43,17 +37,7 @@ public final class Conv2d {
     static final int CHANNEL_BLOCK = 16;
     /** ...unless they are at most this many, which oneDNN's kernels for first layers take as they are. */
     static final int FEW_CHANNELS = 8;
-    /**
-     * A packed result may differ from the reference by this, plus {@link #RELATIVE_TOLERANCE} of the reference value
-     * and of the reference's mean magnitude (float32 sums of hundreds of terms round to that, while the faults this
-     * guards against are as large as the values themselves).
-     */
-    static final float ABSOLUTE_TOLERANCE = 1e-5f;
-    static final float RELATIVE_TOLERANCE = 1e-4f;
-
-    private static final Logger LOG = LoggerFactory.getLogger(Conv2d.class);
-    private static final AtomicInteger PACKED = new AtomicInteger();
-    private static final AtomicInteger FELL_BACK = new AtomicInteger();
+    private static final PackedProof.Counters PACKING = new PackedProof.Counters();
     private static final AtomicInteger PADDED = new AtomicInteger();
 
     private final String name;
@@ -69,11 +53,10 @@ public final class Conv2d {
     /** Input channels on a CPU: {@code in}, or the next multiple of the block. */
     private final long blockedChannels;
     private final AtomicBoolean countedAsPadded = new AtomicBoolean();
-    private final Set<Shape> proven = ConcurrentHashMap.newKeySet();
+    private final PackedProof proof;
     /** The weights with zero input channels up to {@link #blockedChannels}, made on the first CPU call that needs them. */
     private volatile NDArray blockedWeight;
     private volatile TorchScript.Value packed;
-    private volatile boolean fellBack;
 
     public Conv2d(Parameters p, long in, long out, int kernel, int stride, int padding) {
         this(p, in, out, kernel, stride, padding, true);
@@ -94,6 +77,7 @@ public final class Conv2d {
         this.padding = new Shape(padding, padding);
         this.kernel = packing;
         this.packing = Boolean.parseBoolean(System.getProperty(PACKED_PROPERTY, "true"));
+        this.proof = new PackedProof(name, "libtorch's im2col convolution", PACKED_PROPERTY, PACKING);
         this.blockedChannels = in <= FEW_CHANNELS || in % CHANNEL_BLOCK == 0 ? in : (in / CHANNEL_BLOCK + 1) * CHANNEL_BLOCK;
     }
 
@@ -101,7 +85,7 @@ public final class Conv2d {
         if (!isOnCpu(x) || !isOnCpu(weight)) {
             return dense(x, weight);
         }
-        if (fellBack) {
+        if (proof.fellBack()) {
             return reference(x);
         }
         NDArray input = blocked(x);
@@ -113,8 +97,8 @@ public final class Conv2d {
             if (weights == null) {
                 return reference(x);
             }
-            NDArray out = kernel.run(input, weights);
-            return proven.contains(x.getShape()) ? out : prove(x, out);
+            return proof.checked(x.getShape(), kernel.run(input, weights), () -> reference(x),
+                    "packed convolution " + weight.getShape() + " of");
         } finally {
             if (input != x) {
                 input.close();
@@ -124,12 +108,12 @@ public final class Conv2d {
 
     /** Whether this convolution computes with packed weights (after its first call on a CPU, unless it fell back). */
     boolean isPacked() {
-        return packed != null && !fellBack;
+        return packed != null && !proof.fellBack();
     }
 
     /** Whether a packed result of this layer differed from the reference, so it computes with the reference. */
     boolean fellBack() {
-        return fellBack;
+        return proof.fellBack();
     }
 
     /** Whether this layer's inputs gain zero channels on a CPU. */
@@ -149,7 +133,7 @@ public final class Conv2d {
 
     /** The convolution layers of this JVM that have run on a CPU, by how they compute. */
     public static Census census() {
-        return new Census(PACKED.get(), FELL_BACK.get(), PADDED.get());
+        return new Census(PACKING.packed(), PACKING.fellBack(), PADDED.get());
     }
 
     /**
@@ -210,76 +194,20 @@ public final class Conv2d {
 
     /** Packs the weights for inputs of {@code input}'s size, once; concurrent first calls wait for it. */
     private synchronized TorchScript.Value pack(Shape input) {
-        if (packed == null && !fellBack) {
+        if (packed == null && !proof.fellBack()) {
             NDArray w = blockedWeight();
             try {
                 packed = kernel.pack(w, bias, strideSize, paddingSize, input);
             } catch (EngineException e) {
-                fallBack("oneDNN could not pack " + name + " " + w.getShape() + " for input " + input + ": " + e.getMessage());
+                proof.fallBack("oneDNN could not pack " + name + " " + w.getShape() + " for input " + input + ": " + e.getMessage());
             }
         }
-        return fellBack ? null : packed;
+        return proof.fellBack() ? null : packed;
     }
 
-    /** The packed result if it equals the reference convolution of {@code x}, else the reference (the layer falls back). */
-    private NDArray prove(NDArray x, NDArray out) {
-        NDArray expected = reference(x);
-        String difference = difference(out, expected);
-        if (difference == null) {
-            expected.close();
-            provenShape(x.getShape());
-            return out;
-        }
-        out.close();
-        fallBack("packed convolution " + name + " " + weight.getShape() + " differs from the im2col reference at input "
-                + x.getShape() + ": " + difference);
-        return expected;
-    }
-
-    /** Null when {@code actual} equals {@code expected} within the tolerances, else how they differ. */
+    /** Null when {@code actual} equals {@code expected} within the packing tolerances ({@link PackedProof}), else how they differ. */
     static String difference(NDArray actual, NDArray expected) {
-        if (!actual.getShape().equals(expected.getShape())) {
-            return "shape " + actual.getShape() + " instead of " + expected.getShape();
-        }
-        float mean;
-        try (NDArray magnitude = expected.abs(); NDArray numbers = magnitude.get(magnitude.isNaN().logicalNot())) {
-            mean = numbers.isEmpty() ? 0f : numbers.mean().getFloat();
-        }
-        try (NDArray magnitude = expected.abs();
-             NDArray error = actual.sub(expected).abs();
-             NDArray bound = magnitude.add(mean).mul(RELATIVE_TOLERANCE).add(ABSOLUTE_TOLERANCE);
-             NDArray expectedNumbers = expected.isNaN().logicalNot();
-             // NaN compares false, so a NaN where the reference has a number is counted here
-             NDArray wrong = error.lte(bound).logicalNot().logicalAnd(expectedNumbers);
-             NDArray count = wrong.countNonzero()) {
-            long n = count.getLong();
-            if (n == 0) {
-                return null;
-            }
-            try (NDArray max = error.max()) {
-                return n + " of " + expected.size() + " values beyond " + ABSOLUTE_TOLERANCE + " + " + RELATIVE_TOLERANCE
-                        + " x (|reference| + its mean), largest difference " + max.getFloat();
-            }
-        }
-    }
-
-    private synchronized void provenShape(Shape shape) {
-        if (!fellBack && proven.add(shape) && proven.size() == 1) {
-            PACKED.incrementAndGet();
-        }
-    }
-
-    private synchronized void fallBack(String why) {
-        if (fellBack) {
-            return;
-        }
-        fellBack = true;
-        if (!proven.isEmpty()) {
-            PACKED.decrementAndGet();
-        }
-        FELL_BACK.incrementAndGet();
-        LOG.warn("{}; this layer computes with libtorch's im2col convolution from now on (-D{}=false turns packing off "
-                + "everywhere)", why, PACKED_PROPERTY);
+        return PackedProof.difference(actual, expected);
     }
 
     /** How packed weights are made and used: oneDNN's prepacked convolution unless a test says otherwise. */

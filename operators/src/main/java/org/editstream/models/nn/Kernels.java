@@ -8,8 +8,8 @@ import ai.djl.ndarray.types.Shape;
 /**
  * libtorch kernels that DJL's operator set lacks, each one native call where DJL would need several passes over
  * memory: group normalisation (with SiLU fused in place), fused scaled dot-product attention, channel padding and the
- * im2col convolution, the methods of one TorchScript module; and convolution with weights packed once into oneDNN's blocked layout, a second module,
- * because only libtorch builds with oneDNN have those operators. Each module is compiled once per JVM on first
+ * im2col convolution, the methods of one TorchScript module; and convolution and linear layers with weights packed
+ * once into oneDNN's blocked layout, two more modules, because only libtorch builds with oneDNN have those operators. Each module is compiled once per JVM on first
  * use; the layers in this package call them.
  */
 final class Kernels {
@@ -57,7 +57,48 @@ final class Kernels {
                 return ops.mkldnn_prepacked.conv2d_run(x, packed)
             """;
 
+    /**
+     * oneDNN's matrix product with weights reordered once into its blocked layout ({@code _reorder_linear_weight}, for
+     * the given number of rows; other row counts still work) and its AVX-512 kernels, where libtorch's own linear calls
+     * MKL, whose kernels on AMD CPUs are its AVX2 ones.
+     */
+    private static final String LINEAR_PACKING_SOURCE = """
+              def pack(self: __torch__.PackedLinear, weight: Tensor, rows: int) -> Tensor:
+                return ops.mkldnn._reorder_linear_weight(weight, rows)
+              def run(self: __torch__.PackedLinear, x: Tensor, packed: Tensor, bias: Tensor) -> Tensor:
+                scalars: List[Optional[number]] = []
+                return ops.mkldnn._linear_pointwise(x, packed, bias, "none", scalars, "")
+              def run_unbiased(self: __torch__.PackedLinear, x: Tensor, packed: Tensor) -> Tensor:
+                scalars: List[Optional[number]] = []
+                return ops.mkldnn._linear_pointwise(x, packed, None, "none", scalars, "")
+            """;
+
     private Kernels() {
+    }
+
+    /**
+     * Linear weights [out, in] reordered for oneDNN's product over inputs of {@code rows} rows, owned by the weights'
+     * manager, for {@link #packedLinear}.
+     *
+     * @throws EngineException when this libtorch has no oneDNN linear ({@link #linearPacking()})
+     */
+    static TorchScript.Value packLinear(NDArray weight, long rows) {
+        return linearPackingModule().callForValue("pack", weight.getManager(), weight, rows);
+    }
+
+    /** x [..., in] times the {@link #packLinear} packed weights, plus {@code bias} [out] unless null. */
+    static NDArray packedLinear(NDArray x, TorchScript.Value packed, NDArray bias) {
+        return bias == null ? linearPackingModule().call("run_unbiased", x.getManager(), x, packed)
+                : linearPackingModule().call("run", x.getManager(), x, packed, bias);
+    }
+
+    /** Null when this JVM's libtorch packs linear weights for oneDNN, else why not. */
+    static String linearPacking() {
+        return LinearPacking.MODULE.failure == null ? null : LinearPacking.MODULE.failure.getMessage();
+    }
+
+    private static TorchScript linearPackingModule() {
+        return LinearPacking.MODULE.get("libtorch cannot pack linear weights");
     }
 
     /** softmax(q k^T / sqrt(d)) v over heads, for q [B, Tq, C], k and v [B, Tk, C]; {@code mask} additive or null. */
@@ -156,6 +197,11 @@ final class Kernels {
     /** Compiled when first needed; a failure is expected from a libtorch built without oneDNN. */
     private static final class Packing {
         static final Compilation MODULE = Compilation.of("PackedConvolution", PACKING_SOURCE);
+    }
+
+    /** Compiled when first needed; a failure is expected from a libtorch built without oneDNN. */
+    private static final class LinearPacking {
+        static final Compilation MODULE = Compilation.of("PackedLinear", LINEAR_PACKING_SOURCE);
     }
 
     /** Compiled when first needed. */
