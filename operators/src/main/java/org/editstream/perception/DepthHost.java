@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import org.editstream.imaging.DepthMap;
-import org.editstream.models.Batcher;
 import org.editstream.models.Devices;
 import org.editstream.models.depth.DepthAnything;
 
@@ -18,52 +17,36 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
-/**
- * A Depth Anything V2 model loaded once per JVM (per folder) and shared by every recipe and scorer in it. Requests
- * are grouped by a {@link Batcher}: images whose network input sizes agree run in one forward pass.
- */
-public final class DepthHost {
+/** A Depth Anything V2 model per JVM and folder ({@link ModelHost}): images whose network input sizes agree run in one forward pass. */
+public final class DepthHost extends ModelHost<BufferedImage, DepthMap> {
     public static final int MAX_BATCH = 8;
     public static final Duration MAX_WAIT = Duration.ofMillis(20);
     private static final Map<String, DepthHost> HOSTS = new ConcurrentHashMap<>();
 
     private final DepthAnything model;
-    private final String id;
-    private final Batcher<BufferedImage, DepthMap> batcher;
 
     private DepthHost(DepthAnything model, String id) {
+        super(id, "depth", MAX_BATCH, MAX_WAIT, image -> Arrays.toString(model.inputSize(image.getWidth(), image.getHeight())));
         this.model = model;
-        this.id = id;
-        this.batcher = new Batcher<>("depth", MAX_BATCH, MAX_WAIT,
-                image -> Arrays.toString(model.inputSize(image.getWidth(), image.getHeight())), this::run);
     }
 
     /** The host of a depth model folder, loaded on first use. */
     public static DepthHost forFolder(Path folder) {
-        String key = folder.toAbsolutePath().normalize().toString();
-        return HOSTS.computeIfAbsent(key, k -> new DepthHost(DepthAnything.load(Path.of(k), Devices.named("auto"), DataType.FLOAT32),
-                "depth-anything-v2 " + Path.of(k).getFileName()));
-    }
-
-    /** The model id for the samples' records. */
-    public String id() {
-        return id;
+        return perFolder(HOSTS, folder, f -> new DepthHost(DepthAnything.load(f, Devices.named("auto"), DataType.FLOAT32),
+                "depth-anything-v2 " + f.getFileName()));
     }
 
     public CompletableFuture<DepthMap> estimate(BufferedImage image) {
-        return batcher.submit(image);
+        return submit(image);
     }
 
     /** The depth of an image, waiting for its batch; a model failure is rethrown as it was thrown. */
     public DepthMap estimateNow(BufferedImage image) {
-        return Batcher.await(estimate(image));
+        return await(image);
     }
 
-    public Batcher.Stats stats() {
-        return batcher.stats();
-    }
-
-    private List<DepthMap> run(List<BufferedImage> images) {
+    @Override
+    List<DepthMap> run(List<BufferedImage> images) {
         try (NDManager m = model.manager().newSubManager()) {
             List<NDArray> depths = model.depthOf(m, images);
             List<DepthMap> out = new ArrayList<>(images.size());

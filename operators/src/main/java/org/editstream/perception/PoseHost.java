@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import org.editstream.imaging.PoseSkeleton;
-import org.editstream.models.Batcher;
 import org.editstream.models.Devices;
 import org.editstream.models.vitpose.VitPose;
 import org.editstream.models.vitpose.VitPoseProcessor;
@@ -23,10 +22,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A ViTPose model loaded once per JVM (per folder) and shared by every recipe in it. A request is one image and its
- * person boxes; the crops of a batch's requests ({@link Batcher}) go through the network in one pass.
+ * A ViTPose model per JVM and folder ({@link ModelHost}). A request is one image and its person boxes; the crops of a
+ * batch's requests go through the network in one pass.
  */
-public final class PoseHost {
+public final class PoseHost extends ModelHost<PoseHost.Request, List<PoseSkeleton.Body>> {
     public static final int MAX_BATCH = 8;
     public static final Duration MAX_WAIT = Duration.ofMillis(20);
     /** {@code post_process_pose_estimation}'s default Gaussian kernel for the keypoint refinement. */
@@ -42,45 +41,34 @@ public final class PoseHost {
     }
 
     private final VitPose model;
-    private final String id;
-    private final Batcher<Request, List<PoseSkeleton.Body>> batcher;
 
     private PoseHost(VitPose model, String id) {
+        super(id, "pose", MAX_BATCH, MAX_WAIT, r -> "crops");
         if (model.config().keypoints() < COCO_BODY_KEYPOINTS) {
             throw new IllegalArgumentException("pose skeletons need COCO's " + COCO_BODY_KEYPOINTS
                     + " body keypoints first; the model at " + id + " gives " + model.config().keypoints());
         }
         this.model = model;
-        this.id = id;
-        this.batcher = new Batcher<>("pose", MAX_BATCH, MAX_WAIT, r -> "crops", this::run);
     }
 
     /** The host of a ViTPose folder, loaded on first use. */
     public static PoseHost forFolder(Path folder) {
-        String key = folder.toAbsolutePath().normalize().toString();
-        return HOSTS.computeIfAbsent(key, k -> new PoseHost(VitPose.load(Path.of(k), Devices.named("auto"), DataType.FLOAT32),
-                "vitpose " + Path.of(k).getFileName()));
-    }
-
-    public String id() {
-        return id;
+        return perFolder(HOSTS, folder, f -> new PoseHost(VitPose.load(f, Devices.named("auto"), DataType.FLOAT32),
+                "vitpose " + f.getFileName()));
     }
 
     /** One body per box: its COCO body keypoints in image pixels and their scores. */
     public CompletableFuture<List<PoseSkeleton.Body>> pose(BufferedImage image, List<Rectangle> boxes) {
-        return batcher.submit(new Request(image, boxes));
+        return submit(new Request(image, boxes));
     }
 
     /** {@link #pose}, waiting for its batch; a model failure is rethrown as it was thrown. */
     public List<PoseSkeleton.Body> poseNow(BufferedImage image, List<Rectangle> boxes) {
-        return Batcher.await(pose(image, boxes));
+        return await(new Request(image, boxes));
     }
 
-    public Batcher.Stats stats() {
-        return batcher.stats();
-    }
-
-    private List<List<PoseSkeleton.Body>> run(List<Request> batch) {
+    @Override
+    List<List<PoseSkeleton.Body>> run(List<Request> batch) {
         try (NDManager m = model.manager().newSubManager()) {
             NDList crops = new NDList();
             List<float[]> boxes = new ArrayList<>();

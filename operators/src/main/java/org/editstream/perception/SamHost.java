@@ -3,7 +3,6 @@ package org.editstream.perception;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import org.editstream.imaging.Masks;
-import org.editstream.models.Batcher;
 import org.editstream.models.Devices;
 import org.editstream.models.sam.SegmentAnything;
 
@@ -17,11 +16,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Segment Anything loaded once per JVM (per folder) and shared by everything in it that segments. A request is one
- * image and its prompts: the image is embedded once and every prompt decoded on that embedding; the images of a
- * batch ({@link Batcher}) go through the image encoder in one pass.
+ * Segment Anything per JVM and folder ({@link ModelHost}). A request is one image and its prompts: the image is embedded
+ * once and every prompt decoded on that embedding; the images of a batch go through the image encoder in one pass.
  */
-public final class SamHost {
+public final class SamHost extends ModelHost<SamHost.Request, List<SamHost.Mask>> {
     public static final int MAX_BATCH = 4;
     public static final Duration MAX_WAIT = Duration.ofMillis(20);
     private static final Map<String, SamHost> HOSTS = new ConcurrentHashMap<>();
@@ -38,41 +36,30 @@ public final class SamHost {
     }
 
     private final SegmentAnything model;
-    private final String id;
-    private final Batcher<Request, List<Mask>> batcher;
 
     private SamHost(SegmentAnything model, String id) {
+        super(id, "sam", MAX_BATCH, MAX_WAIT, r -> "images");
         this.model = model;
-        this.id = id;
-        this.batcher = new Batcher<>("sam", MAX_BATCH, MAX_WAIT, r -> "images", this::run);
     }
 
     /** The host of a SAM folder, loaded on first use. */
     public static SamHost forFolder(Path folder) {
-        String key = folder.toAbsolutePath().normalize().toString();
-        return HOSTS.computeIfAbsent(key, k -> new SamHost(SegmentAnything.load(Path.of(k), Devices.named("auto"), DataType.FLOAT32),
-                "segment-anything " + Path.of(k).getFileName()));
-    }
-
-    public String id() {
-        return id;
+        return perFolder(HOSTS, folder, f -> new SamHost(SegmentAnything.load(f, Devices.named("auto"), DataType.FLOAT32),
+                "segment-anything " + f.getFileName()));
     }
 
     /** One mask per prompt: a multimask prompt's best by predicted IoU. */
     public CompletableFuture<List<Mask>> segment(BufferedImage image, List<SegmentAnything.Prompt> prompts) {
-        return batcher.submit(new Request(image, prompts));
+        return submit(new Request(image, prompts));
     }
 
     /** {@link #segment}, waiting for its batch; a model failure is rethrown as it was thrown. */
     public List<Mask> segmentNow(BufferedImage image, List<SegmentAnything.Prompt> prompts) {
-        return Batcher.await(segment(image, prompts));
+        return await(new Request(image, prompts));
     }
 
-    public Batcher.Stats stats() {
-        return batcher.stats();
-    }
-
-    private List<List<Mask>> run(List<Request> batch) {
+    @Override
+    List<List<Mask>> run(List<Request> batch) {
         try (NDManager m = model.manager().newSubManager()) {
             List<SegmentAnything.Embedding> embeddings = model.embedAll(m, batch.stream().map(Request::image).toList());
             List<List<Mask>> out = new ArrayList<>(batch.size());

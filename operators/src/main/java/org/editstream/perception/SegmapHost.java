@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import org.editstream.imaging.SegmentationMap;
-import org.editstream.models.Batcher;
 import org.editstream.models.Devices;
 import org.editstream.models.segformer.Segformer;
 
@@ -18,54 +17,43 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A SegFormer model loaded once per JVM (per folder) and shared by every recipe in it. Its processor resizes every
- * image to one size, so any requests batch together ({@link Batcher}); each label map comes back at its image's size.
+ * A SegFormer model per JVM and folder ({@link ModelHost}). Its processor resizes every image to one size, so any
+ * requests batch together; each label map comes back at its image's size.
  */
-public final class SegmapHost {
+public final class SegmapHost extends ModelHost<BufferedImage, SegmentationMap> {
     public static final int MAX_BATCH = 8;
     public static final Duration MAX_WAIT = Duration.ofMillis(20);
     private static final Map<String, SegmapHost> HOSTS = new ConcurrentHashMap<>();
 
     private final Segformer model;
-    private final String id;
-    private final Batcher<BufferedImage, SegmentationMap> batcher;
 
     private SegmapHost(Segformer model, String id) {
+        super(id, "segmap", MAX_BATCH, MAX_WAIT, image -> "images");
         int palette = SegmentationMap.ADE20K.size();
         if (model.config().labels() > palette) {
             throw new IllegalArgumentException("the segmentation map's palette (ADE20K) has " + palette
                     + " colours; the model at " + id + " has " + model.config().labels() + " labels");
         }
         this.model = model;
-        this.id = id;
-        this.batcher = new Batcher<>("segmap", MAX_BATCH, MAX_WAIT, image -> "images", this::run);
     }
 
     /** The host of a SegFormer folder, loaded on first use. */
     public static SegmapHost forFolder(Path folder) {
-        String key = folder.toAbsolutePath().normalize().toString();
-        return HOSTS.computeIfAbsent(key, k -> new SegmapHost(Segformer.load(Path.of(k), Devices.named("auto"), DataType.FLOAT32),
-                "segformer " + Path.of(k).getFileName()));
-    }
-
-    public String id() {
-        return id;
+        return perFolder(HOSTS, folder, f -> new SegmapHost(Segformer.load(f, Devices.named("auto"), DataType.FLOAT32),
+                "segformer " + f.getFileName()));
     }
 
     public CompletableFuture<SegmentationMap> segment(BufferedImage image) {
-        return batcher.submit(image);
+        return submit(image);
     }
 
     /** The image's label map, waiting for its batch; a model failure is rethrown as it was thrown. */
     public SegmentationMap segmentNow(BufferedImage image) {
-        return Batcher.await(segment(image));
+        return await(image);
     }
 
-    public Batcher.Stats stats() {
-        return batcher.stats();
-    }
-
-    private List<SegmentationMap> run(List<BufferedImage> images) {
+    @Override
+    List<SegmentationMap> run(List<BufferedImage> images) {
         try (NDManager m = model.manager().newSubManager()) {
             NDArray logits = model.logits(model.pixelValues(m, images));
             logits.attach(m);

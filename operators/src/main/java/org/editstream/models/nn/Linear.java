@@ -14,7 +14,7 @@ import java.util.List;
 /**
  * y = x W^T + b over the last axis; {@code weight} [out, in], {@code bias} [out] when present.
  *
- * <p>On a CPU in float32, the first call reorders the weights once for oneDNN's matrix product
+ * <p>On a CPU in float32, the first call with at least {@link #MIN_PACKED_PRODUCT} multiply-adds reorders the weights once for oneDNN's matrix product
  * ({@link Kernels#packLinear}), whose AVX-512 kernels took a ViT-B layer's products in 2.2 to 2.8 times less time than
  * libtorch's own linear (MKL, whose kernels on the AMD CPU here are its AVX2 ones). As packed convolutions are, the
  * first packed result for every input shape is proven ({@link PackedProof}) against libtorch's linear of the same input;
@@ -25,6 +25,12 @@ import java.util.List;
 public final class Linear {
     /** System property that, set to {@code false}, keeps every linear layer built after it on the dense weights. */
     public static final String PACKED_PROPERTY = "editstream.packed-linear";
+    /**
+     * Products of fewer multiply-adds (rows x in x out) than this stay on libtorch's linear: below it the packed call's
+     * fixed cost (TorchScript, oneDNN's primitive) outweighed its faster kernel here (64 rows 256 -> 256: 0.3 against
+     * 0.1 ms; 4096 rows 64 -> 64: 0.9 against 0.4 ms), and one-row products were among those it got wrong.
+     */
+    static final long MIN_PACKED_PRODUCT = 1L << 25;
     private static final PackedProof.Counters PACKING = new PackedProof.Counters();
 
     private final String name;
@@ -84,7 +90,11 @@ public final class Linear {
         if (!packing || x.isEmpty() || proof.fellBack() || !onCpuInFloat32(x) || !onCpuInFloat32(weight) || Kernels.linearPacking() != null) {
             return dense(x);
         }
-        TorchScript.Value w = packed != null ? packed : pack(x.size() / x.getShape().tail());
+        long rows = x.size() / x.getShape().tail();
+        if (rows * weight.getShape().get(0) * weight.getShape().get(1) < MIN_PACKED_PRODUCT) {
+            return dense(x);
+        }
+        TorchScript.Value w = packed != null ? packed : pack(rows);
         if (w == null) {
             return dense(x);
         }
