@@ -38,6 +38,12 @@ final class Kernels {
                 return torch.silu_(torch.group_norm(x, groups, weight, bias, eps))
               def bilinear(self: __torch__.Kernels, x: Tensor, height: int, width: int, align_corners: bool) -> Tensor:
                 return torch.upsample_bilinear2d(x, [height, width], align_corners, None, None)
+              def depthwise_channels_last(self: __torch__.Kernels, x: Tensor, weight: Tensor, bias: Tensor, padding: int) -> Tensor:
+                y = torch.conv2d(x.permute([0, 3, 1, 2]), weight, bias, [1, 1], [padding, padding], [1, 1], weight.size(0))
+                return y.permute([0, 2, 3, 1])
+              def depthwise_channels_last_unbiased(self: __torch__.Kernels, x: Tensor, weight: Tensor, padding: int) -> Tensor:
+                y = torch.conv2d(x.permute([0, 3, 1, 2]), weight, None, [1, 1], [padding, padding], [1, 1], weight.size(0))
+                return y.permute([0, 2, 3, 1])
               def bicubic_by_scale(self: __torch__.Kernels, x: Tensor, scale_h: float, scale_w: float) -> Tensor:
                 return torch.upsample_bicubic2d(x, None, False, [scale_h, scale_w])
             """;
@@ -146,6 +152,16 @@ final class Kernels {
     static NDArray referenceConvolution(NDArray x, NDArray weight, NDArray bias, int stride, int padding) {
         return bias == null ? module().call("reference_convolution_unbiased", x.getManager(), x, weight, stride, padding)
                 : module().call("reference_convolution", x.getManager(), x, weight, bias, stride, padding);
+    }
+
+    /**
+     * libtorch's depth-wise convolution (stride 1) of channels-last x [B, H, W, C] with weights [C, 1, k, k] and bias [C]
+     * or null, as [B, H', W', C]: the input read in place as a channels-last NCHW tensor, so libtorch's channels-last
+     * kernel runs and the result needs no copy.
+     */
+    static NDArray depthwiseChannelsLast(NDArray x, NDArray weight, NDArray bias, int padding) {
+        return bias == null ? module().call("depthwise_channels_last_unbiased", x.getManager(), x, weight, padding)
+                : module().call("depthwise_channels_last", x.getManager(), x, weight, bias, padding);
     }
 
     /** x [N, C, ...] with zero channels appended up to {@code channels}, in x's manager. */
