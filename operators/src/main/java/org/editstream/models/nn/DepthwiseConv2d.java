@@ -23,6 +23,8 @@ public final class DepthwiseConv2d {
     private final int kernel;
     private final int padding;
     private final PackedProof proof;
+    /** Whether libtorch's kernel may run ({@link Conv2d#PACKED_PROPERTY} when the layer was built). */
+    private final boolean kernelOn;
 
     public DepthwiseConv2d(Parameters p, long channels, int kernel, int padding, boolean bias) {
         NDArray weight = p.get("weight", channels, 1, kernel, kernel);
@@ -31,6 +33,7 @@ public final class DepthwiseConv2d {
         this.kernel = kernel;
         this.padding = padding;
         this.proof = new PackedProof(p.path("weight"), "the shifted sums", Conv2d.PACKED_PROPERTY, CHANNELS_LAST);
+        this.kernelOn = Boolean.parseBoolean(System.getProperty(Conv2d.PACKED_PROPERTY, "true"));
         this.taps = new NDArray[kernel * kernel];
         this.tapsChannelsLast = new NDArray[kernel * kernel];
         if (weight != null) {
@@ -58,10 +61,11 @@ public final class DepthwiseConv2d {
      * The same on channels-last input [B, H, W, C], giving [B, H', W', C]: for tokens [B, H*W, C] reshaped, with no
      * transposes. libtorch's channels-last depth-wise kernel computes it (one pass, where the shifted sums make 2k^2;
      * a 128-channel 128x128 layer took 0.6 against 44 ms here); on a CPU its first result at every input shape is proven
-     * ({@link PackedProof}) against the shifted sums, which a layer that differs computes with from then on.
+     * ({@link PackedProof}) against the shifted sums, which a layer that differs computes with from then on, as every
+     * layer does with {@code -Deditstream.packed-convolution=false}.
      */
     public NDArray forwardChannelsLast(NDArray x) {
-        if (proof.fellBack()) {
+        if (!kernelOn || proof.fellBack()) {
             return shiftedSumChannelsLast(x);
         }
         NDArray out = Kernels.depthwiseChannelsLast(x, weight, biasChannelsLast, padding);
