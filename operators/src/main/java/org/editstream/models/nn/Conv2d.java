@@ -205,11 +205,6 @@ public final class Conv2d {
         return proof.fellBack() ? null : packed;
     }
 
-    /** Null when {@code actual} equals {@code expected} within the packing tolerances ({@link PackedProof}), else how they differ. */
-    static String difference(NDArray actual, NDArray expected) {
-        return PackedProof.difference(actual, expected);
-    }
-
     /** How packed weights are made and used: oneDNN's prepacked convolution unless a test says otherwise. */
     interface PackedKernel {
         PackedKernel ONEDNN = new PackedKernel() {

@@ -145,14 +145,14 @@ class Conv2dTest {
     void theCheckCountsNaNAndRelativeDifferences() {
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray expected = m.create(new float[] {1f, 1f, Float.NaN, 0f});
-            assertThat(Conv2d.difference(m.create(new float[] {1.0001f, 1f, Float.NaN, 0f}), expected)).isNull();
-            assertThat(Conv2d.difference(m.create(new float[] {1f, 1f, Float.NaN, Float.NaN}), expected)).startsWith("1 of 4 values");
-            assertThat(Conv2d.difference(m.create(new float[] {1f, 1.001f, Float.NaN, 0f}), expected)).startsWith("1 of 4 values");
-            assertThat(Conv2d.difference(m.create(new float[] {1f, 1f, 0f}), expected)).startsWith("shape");
+            assertThat(PackedProof.difference(m.create(new float[] {1.0001f, 1f, Float.NaN, 0f}), expected)).isNull();
+            assertThat(PackedProof.difference(m.create(new float[] {1f, 1f, Float.NaN, Float.NaN}), expected)).startsWith("1 of 4 values");
+            assertThat(PackedProof.difference(m.create(new float[] {1f, 1.001f, Float.NaN, 0f}), expected)).startsWith("1 of 4 values");
+            assertThat(PackedProof.difference(m.create(new float[] {1f, 1f, 0f}), expected)).startsWith("shape");
             // rounding scales with the values summed, so the mean magnitude widens the bound of small values
             NDArray mixed = m.create(new float[] {100f, 0f});
-            assertThat(Conv2d.difference(m.create(new float[] {100f, 0.0049f}), mixed)).isNull();
-            assertThat(Conv2d.difference(m.create(new float[] {100f, 0.02f}), mixed)).startsWith("1 of 2 values");
+            assertThat(PackedProof.difference(m.create(new float[] {100f, 0.0049f}), mixed)).isNull();
+            assertThat(PackedProof.difference(m.create(new float[] {100f, 0.02f}), mixed)).startsWith("1 of 2 values");
         }
     }
 
