@@ -6,18 +6,34 @@ import picocli.CommandLine.Command;
 /** The {@code editstream} command line. */
 @Command(name = "editstream", mixinStandardHelpOptions = true, version = "editstream " + org.editstream.job.JobConfig.VERSION,
         description = "Streams image captions into instruction-based image editing samples on Apache Flink.",
-        subcommands = {LocalCommand.class, RunCommand.class, ProduceCommand.class, ExportCommand.class, Txt2ImgCommand.class, BenchCommand.class,
+        subcommands = {LocalCommand.class, RunCommand.class, ClusterCommand.class, ProduceCommand.class, ExportCommand.class, Txt2ImgCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public class EditStreamCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        if (launchedByFlink()) {
+            // flink run, or a JobManager running an uploaded jar (REST /jars/:id/run): the JVM and its logging are
+            // Flink's, and an exit would take the JobManager down with it
+            int code = commandLine().execute(args);
+            if (code != 0) {
+                throw new IllegalStateException("editstream " + String.join(" ", args) + " failed with exit code " + code
+                        + " (its message is above)");
+            }
+            return;
+        }
         // our console logging, not the configuration files some dependencies ship (Kafka's log4j2.yaml)
         if (System.getProperty("log4j2.configurationFile") == null) {
             System.setProperty("log4j2.configurationFile", "classpath:editstream-log4j2.xml");
         }
         System.exit(commandLine().execute(args));
+    }
+
+    /** Whether Flink's client called this main: its {@code PackagedProgram} is on the stack. */
+    static boolean launchedByFlink() {
+        return StackWalker.getInstance().walk(frames -> frames.anyMatch(
+                f -> f.getClassName().equals("org.apache.flink.client.program.PackagedProgram")));
     }
 
     /** The configured command line (also what tests run). */

@@ -1,6 +1,7 @@
 package org.editstream.cli;
 
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.DeploymentOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
@@ -79,6 +80,10 @@ public class RunCommand implements Callable<Integer> {
         JobClient client = env.executeAsync("editstream");
         out.println("Job " + client.getJobID() + " running");
         out.flush();
+        if (!(env instanceof LocalStreamEnvironment) && !env.getConfiguration().get(DeploymentOptions.ATTACHED)) {
+            // flink run -d, or a JobManager running the uploaded jar over REST: the cluster owns the job from here
+            return 0;
+        }
         Thread stopper = savepointDir == null ? null : stopWithSavepointOnShutdown(client, out);
         try {
             client.getJobExecutionResult().get();

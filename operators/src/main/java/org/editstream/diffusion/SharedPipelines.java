@@ -10,8 +10,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Pipelines loaded once per JVM and shared by every operator instance and request in it: a TaskManager with
  * several slots holds one copy of the weights. Pipelines are safe for concurrent requests (weights are
- * read-only; each request computes in its own memory scopes). They live until the JVM ends; with DJL in
- * Flink's {@code lib/} (see deploy/), this class is loaded once and survives job restarts too.
+ * read-only; each request computes in its own memory scopes). They live as long as this class's classloader: the
+ * JVM, or on a Flink cluster the job's classloader on a TaskManager, which the job's restarts there keep (their weights
+ * are {@link org.editstream.models.Resident}: released with that classloader).
  */
 public final class SharedPipelines {
     private record Key(Path folder, Path unet, String device, DataType dtype) {

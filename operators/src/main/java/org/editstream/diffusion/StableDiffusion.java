@@ -66,7 +66,7 @@ public final class StableDiffusion implements AutoCloseable {
             throw new ModelException(folder + " is not a diffusers pipeline folder: it has no model_index.json");
         }
         NativeAllocator.tune(); // before the first activations are allocated
-        NDManager manager = NDManager.newBaseManager(device);
+        NDManager manager = org.editstream.models.Resident.manager(device);
         try {
             ClipTokenizer tokenizer = ClipTokenizer.load(folder.resolve("tokenizer"));
             Path te = folder.resolve("text_encoder");

@@ -49,6 +49,7 @@ public class GeneratePairs extends RichAsyncFunction<EditRequest, Outcome<EditSa
 
     @Override
     public void open(OpenContext context) {
+        ModelRelease.withJobClassLoader(getRuntimeContext());
         store = storeSettings.open();
         host = GenerationHost.of(tools.generation());
         metrics = new StageMetrics(getRuntimeContext().getMetricGroup(), "generate");

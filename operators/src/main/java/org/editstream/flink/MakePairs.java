@@ -42,6 +42,7 @@ public class MakePairs extends ProcessFunction<EditRequest, EditSample> {
 
     @Override
     public void open(OpenContext context) {
+        ModelRelease.withJobClassLoader(getRuntimeContext());
         recipes = RecipeBook.open(tools, tasks);
         maker = new SampleMaker(recipes, decoder, storeSettings.open(), jobVersion);
         metrics = new StageMetrics(getRuntimeContext().getMetricGroup(), "generate");

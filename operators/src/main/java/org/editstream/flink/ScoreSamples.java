@@ -60,6 +60,7 @@ public class ScoreSamples extends RichAsyncFunction<EditSample, Outcome<EditSamp
 
     @Override
     public void open(OpenContext context) {
+        ModelRelease.withJobClassLoader(getRuntimeContext());
         host = ScoringHost.forModels(new ScoringHost.Models(path(clipFolder), path(depthFolder), path(dinoFolder)));
         metrics = new StageMetrics(getRuntimeContext().getMetricGroup(), "score");
         metrics.group().gauge("queueDepth", () -> host.stats().queued());

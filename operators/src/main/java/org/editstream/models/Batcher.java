@@ -88,6 +88,7 @@ public final class Batcher<Q, R> implements AutoCloseable {
         this.worker = new Thread(this::work, "batcher-" + name);
         this.worker.setDaemon(true);
         this.worker.start();
+        Resident.worker(this);
     }
 
     /** A request's result, waiting for its batch; a failure is rethrown as the batch function threw it. */

@@ -13,6 +13,7 @@ public final class Devices {
 
     /** {@code auto} (a GPU when DJL finds one, else the CPU), {@code cpu}, {@code gpu} or {@code gpu:N}. */
     public static Device named(String name) {
+        EngineLoad.announce();
         String n = name.toLowerCase(Locale.ROOT).strip();
         if (n.equals("auto")) {
             return Engine.getInstance().getGpuCount() > 0 ? Device.gpu() : Device.cpu();

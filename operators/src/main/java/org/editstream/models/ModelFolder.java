@@ -73,7 +73,7 @@ public final class ModelFolder {
      */
     public static <T> T load(Path folder, Device device, DataType dtype, Collection<String> optional,
                              BiFunction<NDManager, WeightSet, T> build) {
-        NDManager manager = NDManager.newBaseManager(device);
+        NDManager manager = Resident.manager(device);
         try {
             WeightSet weights = WeightSet.load(manager, weights(folder), dtype, UnaryOperator.identity());
             T model = build.apply(manager, weights);

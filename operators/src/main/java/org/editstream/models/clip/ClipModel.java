@@ -47,7 +47,7 @@ public final class ClipModel implements AutoCloseable {
     }
 
     public static ClipModel load(Path folder, Device device, DataType dtype) {
-        NDManager manager = NDManager.newBaseManager(device);
+        NDManager manager = org.editstream.models.Resident.manager(device);
         try {
             ClipConfig config = ModelFolder.config(folder, ClipConfig.class);
             WeightSet weights = WeightSet.load(manager, ModelFolder.weights(folder), dtype, UnaryOperator.identity());

@@ -57,7 +57,7 @@ public final class TorchScript implements AutoCloseable {
             throw new IllegalArgumentException("not a TorchScript class name: " + className);
         }
         Native.require();
-        NDManager base = NDManager.newBaseManager("PyTorch");
+        NDManager base = org.editstream.models.Resident.manager("PyTorch");
         if (!(base instanceof PtNDManager pt)) {
             String engine = base.getEngine().getEngineName();
             base.close();
