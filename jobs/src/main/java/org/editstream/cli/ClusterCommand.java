@@ -4,6 +4,7 @@ import org.apache.flink.api.common.JobID;
 import org.editstream.cluster.JobSubmission;
 import org.editstream.cluster.LocalCluster;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -29,6 +30,13 @@ public class ClusterCommand implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** The {@code --jobmanager} option of the commands that talk to a cluster. */
+    static class JobManagerAddress {
+        @Option(names = "--jobmanager", defaultValue = "http://localhost:8081",
+                description = "The JobManager's REST address (default: ${DEFAULT-VALUE}).")
+        URI jobManager;
     }
 
     /** The jar this command line runs from, when it runs from one. */
@@ -115,9 +123,8 @@ public class ClusterCommand implements Runnable {
         @Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
-        @Option(names = "--jobmanager", defaultValue = "http://localhost:8081",
-                description = "The JobManager's REST address (default: ${DEFAULT-VALUE}).")
-        URI jobManager;
+        @Mixin
+        JobManagerAddress address;
 
         @Option(names = "--jar", description = "The job's jar (default: the jar this runs from).")
         Path jar;
@@ -135,12 +142,12 @@ public class ClusterCommand implements Runnable {
             if (file == null) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), "not running from a jar: give --jar");
             }
-            try (JobSubmission submission = new JobSubmission(jobManager)) {
-                out.println("Uploading " + file + " (" + Files.size(file) / (1 << 20) + " MiB) to " + jobManager);
+            try (JobSubmission submission = new JobSubmission(address.jobManager)) {
+                out.println("Uploading " + file + " (" + Files.size(file) / (1 << 20) + " MiB) to " + address.jobManager);
                 out.flush();
                 String id = submission.upload(file);
                 JobID job = submission.run(id, arguments, savepoint);
-                out.println("Job " + job + " running on " + jobManager + (savepoint == null ? "" : ", from savepoint " + savepoint));
+                out.println("Job " + job + " running on " + address.jobManager + (savepoint == null ? "" : ", from savepoint " + savepoint));
             }
             return 0;
         }
@@ -152,9 +159,8 @@ public class ClusterCommand implements Runnable {
         @Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
-        @Option(names = "--jobmanager", defaultValue = "http://localhost:8081",
-                description = "The JobManager's REST address (default: ${DEFAULT-VALUE}).")
-        URI jobManager;
+        @Mixin
+        JobManagerAddress address;
 
         @Option(names = "--savepoint-dir", required = true, description = "Folder URI every cluster process can write (file:///..., s3://...).")
         String savepointDir;
@@ -164,7 +170,7 @@ public class ClusterCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            try (JobSubmission submission = new JobSubmission(jobManager)) {
+            try (JobSubmission submission = new JobSubmission(address.jobManager)) {
                 String path = submission.stopWithSavepoint(JobID.fromHexString(job), savepointDir);
                 spec.commandLine().getOut().println("Stopped with savepoint " + path);
             }

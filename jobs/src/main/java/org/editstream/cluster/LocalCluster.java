@@ -1,13 +1,10 @@
 package org.editstream.cluster;
 
-import org.apache.flink.client.program.rest.RestClusterClient;
-import org.apache.flink.configuration.Configuration;
+import org.editstream.local.Ports;
 import org.apache.flink.runtime.rest.handler.legacy.messages.ClusterOverviewWithVersion;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -133,14 +130,14 @@ public final class LocalCluster implements AutoCloseable {
     public void awaitTaskManagers(int count) throws Exception {
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         String last = "no answer yet";
-        try (RestClusterClient<String> client = client()) {
+        try (JobSubmission rest = new JobSubmission(restAddress())) {
             while (System.nanoTime() < deadline) {
                 if (!jobManager.isAlive()) {
                     throw new IllegalStateException("the JobManager exited with " + jobManager.exitValue() + "; see "
                             + logs.resolve("jobmanager.log") + " and jobmanager.out");
                 }
                 try {
-                    ClusterOverviewWithVersion overview = client.getClusterOverview().get(5, TimeUnit.SECONDS);
+                    ClusterOverviewWithVersion overview = rest.cluster().getClusterOverview().get(5, TimeUnit.SECONDS);
                     if (overview.getNumTaskManagersConnected() >= count) {
                         return;
                     }
@@ -153,21 +150,6 @@ public final class LocalCluster implements AutoCloseable {
         }
         throw new IllegalStateException("the cluster has not got " + count + " TaskManagers within " + START_TIMEOUT
                 + " (" + last + "); logs in " + logs);
-    }
-
-    /** A REST client of this cluster's JobManager (the caller closes it). */
-    public RestClusterClient<String> client() throws Exception {
-        return new RestClusterClient<>(clientConfiguration(), "editstream-local-cluster");
-    }
-
-    /** The client settings of this cluster's REST endpoint. */
-    public Configuration clientConfiguration() {
-        Configuration c = new Configuration();
-        c.setString("rest.address", "localhost");
-        c.setString("rest.port", Integer.toString(restPort));
-        c.setString("rest.client.max-content-length", settings.configuration().getOrDefault(
-                "rest.client.max-content-length", defaults().get("rest.client.max-content-length")));
-        return c;
     }
 
     /** The dashboard and REST address. */
@@ -324,12 +306,7 @@ public final class LocalCluster implements AutoCloseable {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    private static int freePort() {
+        return Ports.free("localhost");
     }
 }

@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -54,8 +53,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         Path temporary = dataDirectory == null ? Files.createTempDirectory("editstream-kafka") : null;
         Path logs = (dataDirectory == null ? temporary : dataDirectory).resolve("kafka-logs");
         Files.createDirectories(logs);
-        int brokerPort = freePort(bind);
-        int controllerPort = freePort(LOOPBACK);
+        int brokerPort = Ports.free(bind);
+        int controllerPort = Ports.free(LOOPBACK);
         String advertised = InetAddress.getByName(bind).isAnyLocalAddress() ? InetAddress.getLocalHost().getHostName() : bind;
         Properties p = new Properties();
         p.setProperty("process.roles", "broker,controller");
@@ -130,13 +129,6 @@ public final class EmbeddedKafka implements AutoCloseable {
                 }
                 Thread.sleep(100);
             }
-        }
-    }
-
-    /** A port free on {@code address} now (the broker binds it a moment later). */
-    private static int freePort(String address) throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(address))) {
-            return socket.getLocalPort();
         }
     }
 }

@@ -17,7 +17,6 @@ import org.editstream.tasks.TaskCatalogue;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -91,7 +90,7 @@ public final class LocalStack {
             }
             out.println("Sent " + captions.size() + " captions.");
 
-            int port = webPort > 0 ? webPort : freePort();
+            int port = webPort > 0 ? webPort : Ports.free("0.0.0.0");
             Configuration flink = FlinkSettings.of(local);
             if (fromCheckpoint != null || fromSavepoint != null) {
                 Recovery recovery = Recovery.decide(local, fromCheckpoint, fromSavepoint);
@@ -283,10 +282,5 @@ public final class LocalStack {
         return hook;
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 
 }
