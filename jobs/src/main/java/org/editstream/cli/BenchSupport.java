@@ -43,12 +43,17 @@ final class BenchSupport {
 
     /** A configuration record from a config.json, or from the {@code config} member of a fixtures manifest. */
     static <T> T config(Path file, Class<T> type, String flag) throws IOException {
+        ObjectMapper json = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+        return json.convertValue(configJson(file, flag), type);
+    }
+
+    /** The configuration JSON of a config.json, or the {@code config} member of a fixtures manifest, as stored. */
+    static JsonNode configJson(Path file, String flag) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("no config at " + file + " (" + flag + ")");
         }
-        ObjectMapper json = new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-                .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
-        JsonNode node = json.readTree(file.toFile());
-        return json.convertValue(node.has("config") ? node.get("config") : node, type);
+        JsonNode node = new ObjectMapper().readTree(file.toFile());
+        return node.has("config") ? node.get("config") : node;
     }
 }

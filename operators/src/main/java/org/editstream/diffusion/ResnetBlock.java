@@ -42,12 +42,18 @@ final class ResnetBlock {
     }
 
     private NDArray compute(NDArray x, NDArray time, UNetHooks hooks) {
-        NDArray h = conv1.forward(norm1.forwardSilu(x));
+        // each intermediate is closed once the next one is made: at 512x512 in the VAE each is hundreds of megabytes
+        NDArray normed = norm1.forwardSilu(x);
+        NDArray h = conv1.forward(normed);
+        normed.close();
         if (timeProjection != null) {
             NDArray t = timeProjection.forward(Activation.silu(time));
             h.addi(t.expandDims(2).expandDims(3));
         }
-        h = conv2.forward(norm2.forwardSilu(h));
+        normed = norm2.forwardSilu(h);
+        h.close();
+        h = conv2.forward(normed);
+        normed.close();
         h = hooks.resnetResidual(site, h);
         NDArray sum = shortcut == null ? x.add(h) : shortcut.forward(x).addi(h);
         return outputScale == 1f ? sum : sum.divi(outputScale);

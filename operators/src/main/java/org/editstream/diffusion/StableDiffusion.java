@@ -2,6 +2,8 @@ package org.editstream.diffusion;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -11,6 +13,7 @@ import org.editstream.models.ModelFolder;
 import org.editstream.models.NativeAllocator;
 import org.editstream.models.Scoped;
 import org.editstream.models.WeightSet;
+import org.editstream.models.WeightSource;
 import org.editstream.models.clip.ClipTextConfig;
 import org.editstream.models.clip.ClipTextEncoder;
 import org.editstream.models.clip.ClipTokenizer;
@@ -62,6 +65,11 @@ public final class StableDiffusion implements AutoCloseable {
 
     /** As {@link #load(Path, Device, DataType)} with the UNet from another folder (an inpainting UNet). */
     public static StableDiffusion load(Path folder, Path unetFolder, Device device, DataType dtype) {
+        return load(folder, unetFolder, device, dtype, WeightSource.FILES);
+    }
+
+    /** As {@link #load(Path, Path, Device, DataType)} with the tensors from {@code weights}. */
+    public static StableDiffusion load(Path folder, Path unetFolder, Device device, DataType dtype, WeightSource weights) {
         if (!Files.isRegularFile(folder.resolve("model_index.json"))) {
             throw new ModelException(folder + " is not a diffusers pipeline folder: it has no model_index.json");
         }
@@ -70,18 +78,18 @@ public final class StableDiffusion implements AutoCloseable {
         try {
             ClipTokenizer tokenizer = ClipTokenizer.load(folder.resolve("tokenizer"));
             Path te = folder.resolve("text_encoder");
-            WeightSet teWeights = WeightSet.load(manager, ModelFolder.weights(te), dtype, UnaryOperator.identity());
+            WeightSet teWeights = weights.open(manager, te, dtype, UnaryOperator.identity());
             ClipTextEncoder textEncoder = new ClipTextEncoder(teWeights.root().child("text_model"),
                     ModelFolder.config(te, ClipTextConfig.class));
             // full CLIPModel-style files carry a vision tower and projections the text encoder does not use
             teWeights.closeUnused();
 
-            WeightSet unetWeights = WeightSet.load(manager, ModelFolder.weights(unetFolder), dtype, UnaryOperator.identity());
+            WeightSet unetWeights = weights.open(manager, unetFolder, dtype, UnaryOperator.identity());
             UNet unet = new UNet(unetWeights.root(), ModelFolder.config(unetFolder, UNetConfig.class));
             unetWeights.requireAllUsed(List.of());
 
             Path vaeFolder = folder.resolve("vae");
-            WeightSet vaeWeights = WeightSet.load(manager, ModelFolder.weights(vaeFolder), dtype, Vae.LEGACY_NAMES);
+            WeightSet vaeWeights = weights.open(manager, vaeFolder, dtype, Vae.LEGACY_NAMES);
             Vae vae = new Vae(vaeWeights.root(), ModelFolder.config(vaeFolder, VaeConfig.class));
             vaeWeights.requireAllUsed(List.of());
 
@@ -226,10 +234,28 @@ public final class StableDiffusion implements AutoCloseable {
         return x;
     }
 
-    /** Images [B, 3, H, W] in [0, 1] from sampled (scaled) latents. */
+    /**
+     * Images [B, 3, H, W] in [0, 1] from sampled (scaled) latents, one image at a time: the decoder's activations at
+     * full resolution are the engine's largest (gigabytes for one 512x512 image in float32), so a batch of pairs needs
+     * no more memory to decode than one image.
+     */
     public NDArray decode(NDArray latents) {
         float sf = vae.config().scalingFactor().floatValue();
-        return Scoped.apply(in -> vae.decode(in[0].div(sf)).div(2f).add(0.5f).clip(0f, 1f), latents);
+        long rows = latents.getShape().get(0);
+        if (rows == 1) {
+            return Scoped.apply(in -> vae.decode(in[0].div(sf)).div(2f).add(0.5f).clip(0f, 1f), latents);
+        }
+        NDList images = new NDList();
+        try {
+            for (long r = 0; r < rows; r++) {
+                NDArray row = latents.get(r + ":" + (r + 1));
+                images.add(decode(row));
+                row.close();
+            }
+            return NDArrays.concat(images, 0);
+        } finally {
+            images.close();
+        }
     }
 
     /** Scaled latent means [B, c, h, w] of images in [0, 1]: what the UNet sees for these images. */

@@ -133,15 +133,23 @@ public final class Vae {
     /** Images in [-1, 1] from latents (unscaled: divide sampled latents by the scaling factor first). */
     public NDArray decode(NDArray latents) {
         NDArray x = decMid.forward(decIn.forward(postQuant.forward(latents)));
+        // each stage's output is closed once the next is made: the last stages' maps are hundreds of megabytes
         for (Stage stage : decStages) {
             for (ResnetBlock r : stage.resnets) {
-                x = r.forward(x, null, UNetHooks.NONE);
+                x = replace(x, r.forward(x, null, UNetHooks.NONE));
             }
             if (stage.resample != null) {
-                x = stage.resample.forward(Resize.nearest(x, 2 * x.getShape().get(2), 2 * x.getShape().get(3)));
+                NDArray larger = replace(x, Resize.nearest(x, 2 * x.getShape().get(2), 2 * x.getShape().get(3)));
+                x = replace(larger, stage.resample.forward(larger));
             }
         }
-        return decOut.forward(decNorm.forwardSilu(x));
+        return decOut.forward(replace(x, decNorm.forwardSilu(x)));
+    }
+
+    /** {@code next}, with {@code previous} (an intermediate of the caller's) closed. */
+    private static NDArray replace(NDArray previous, NDArray next) {
+        previous.close();
+        return next;
     }
 
     private static final class Stage {

@@ -2,11 +2,16 @@ package org.editstream.perception;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import org.editstream.models.Devices;
 import org.editstream.models.clip.ClipModel;
 
 import java.awt.image.BufferedImage;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The CLIP metrics of an edit pair (InstructPix2Pix, Emu Edit): image similarity (input vs edited), output
@@ -18,10 +23,20 @@ public final class ClipScores {
     public record Pair(double image, double output, double direction) {
     }
 
+    private static final Map<String, ClipScores> SHARED = new ConcurrentHashMap<>();
+
     private final ClipModel clip;
 
     public ClipScores(ClipModel clip) {
         this.clip = clip;
+    }
+
+    /**
+     * The scores of the CLIP model in {@code folder}, loaded once per JVM (on a GPU when DJL finds one) and shared by
+     * the recipes that choose among candidates and the filters: a TaskManager holds one copy of its weights.
+     */
+    public static ClipScores forFolder(Path folder) {
+        return ModelHost.perFolder(SHARED, folder, f -> new ClipScores(ClipModel.load(f, Devices.named("auto"), DataType.FLOAT32)));
     }
 
     /** One pair to score; the captions may be null (then output and direction are NaN). */

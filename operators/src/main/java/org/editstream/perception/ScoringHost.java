@@ -4,7 +4,6 @@ import ai.djl.ndarray.types.DataType;
 import org.editstream.instruct.Agents;
 import org.editstream.models.Batcher;
 import org.editstream.models.Devices;
-import org.editstream.models.clip.ClipModel;
 import org.editstream.models.dino.DinoModel;
 import org.editstream.imaging.DepthMap;
 import org.editstream.imaging.Images;
@@ -84,7 +83,7 @@ public final class ScoringHost {
     private final Batcher<Request, Result> batcher;
 
     private ScoringHost(Models models, TaskPredictor predictor) {
-        this.clip = models.clip() == null ? null : new ClipScores(ClipModel.load(models.clip(), Devices.named("auto"), DataType.FLOAT32));
+        this.clip = models.clip() == null ? null : ClipScores.forFolder(models.clip());
         this.clipId = models.clip() == null ? null : "clip " + models.clip().getFileName();
         this.dino = models.dino() == null ? null : DinoModel.load(models.dino(), Devices.named("auto"), DataType.FLOAT32);
         this.dinoId = models.dino() == null ? null : "dinov2 " + models.dino().getFileName();

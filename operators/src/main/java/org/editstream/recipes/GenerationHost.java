@@ -5,7 +5,6 @@ import org.editstream.diffusion.SharedPipelines;
 import org.editstream.diffusion.StableDiffusion;
 import org.editstream.models.Batcher;
 import org.editstream.models.Devices;
-import org.editstream.models.clip.ClipModel;
 import org.editstream.perception.ClipScores;
 import org.editstream.perception.ObjectGrounder;
 import org.editstream.perception.SamGrounder;
@@ -85,9 +84,9 @@ public final class GenerationHost {
         this.sd = SharedPipelines.get(settings.diffusion(), Devices.named("auto"), DataType.FLOAT32);
         int side = sd.unet().config().sampleSize() * sd.vaeScale();
         int steps = settings.steps();
-        ClipModel clip = settings.clip() == null ? null : ClipModel.load(settings.clip(), Devices.named("auto"), DataType.FLOAT32);
+        ClipScores clip = settings.clip() == null ? null : ClipScores.forFolder(settings.clip()); // the filters' copy
         // best of Emu Edit's candidates by CLIP; without a CLIP model there is nothing to choose by, so one candidate
-        RegionRecipe.Chooser chooser = clip == null ? (candidates, caption) -> 0 : RegionRecipe.Chooser.byClip(new ClipScores(clip));
+        RegionRecipe.Chooser chooser = clip == null ? (candidates, caption) -> 0 : RegionRecipe.Chooser.byClip(clip);
         this.global = new GlobalRecipe(sd, steps, side, side);
         this.style = new StyleRecipe(sd, chooser, steps, side, side, clip == null ? 1 : StyleRecipe.CANDIDATES);
         ObjectGrounder grounder = settings.grounder() == null ? null : ObjectGrounder.load(settings.grounder(), settings.models());

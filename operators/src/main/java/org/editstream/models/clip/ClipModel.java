@@ -8,6 +8,7 @@ import org.editstream.models.ModelFolder;
 import org.editstream.models.Parameters;
 import org.editstream.models.Scoped;
 import org.editstream.models.WeightSet;
+import org.editstream.models.WeightSource;
 import org.editstream.models.nn.Linear;
 
 import java.awt.image.BufferedImage;
@@ -47,10 +48,15 @@ public final class ClipModel implements AutoCloseable {
     }
 
     public static ClipModel load(Path folder, Device device, DataType dtype) {
+        return load(folder, device, dtype, WeightSource.FILES);
+    }
+
+    /** As {@link #load(Path, Device, DataType)} with the tensors from {@code source}. */
+    public static ClipModel load(Path folder, Device device, DataType dtype, WeightSource source) {
         NDManager manager = org.editstream.models.Resident.manager(device);
         try {
             ClipConfig config = ModelFolder.config(folder, ClipConfig.class);
-            WeightSet weights = WeightSet.load(manager, ModelFolder.weights(folder), dtype, UnaryOperator.identity());
+            WeightSet weights = source.open(manager, folder, dtype, UnaryOperator.identity());
             Parameters p = weights.root();
             ClipTextEncoder text = new ClipTextEncoder(p.child("text_model"), config.textConfig());
             ClipVisionEncoder vision = new ClipVisionEncoder(p.child("vision_model"), config.visionConfig());

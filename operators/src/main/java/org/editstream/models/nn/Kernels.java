@@ -13,6 +13,8 @@ import ai.djl.ndarray.types.Shape;
  * use; the layers in this package call them.
  */
 final class Kernels {
+    /** The most elements the reference convolution's im2col columns take at once: 64 MiB of float32. */
+    static final long REFERENCE_COLUMNS = 1L << 24;
     private static final String SOURCE = """
               def attention(self: __torch__.Kernels, q: Tensor, k: Tensor, v: Tensor, heads: int) -> Tensor:
                 out = torch.scaled_dot_product_attention(self.heads(q, heads), self.heads(k, heads), self.heads(v, heads))
@@ -28,10 +30,32 @@ final class Kernels {
                 return x.transpose(1, 2).reshape([x.size(0), x.size(2), x.size(1) * x.size(3)])
               def group_norm(self: __torch__.Kernels, x: Tensor, groups: int, weight: Tensor, bias: Tensor, eps: float) -> Tensor:
                 return torch.group_norm(x, groups, weight, bias, eps)
-              def reference_convolution(self: __torch__.Kernels, x: Tensor, weight: Tensor, bias: Tensor, stride: int, padding: int) -> Tensor:
-                return ops.aten._slow_conv2d_forward(x, weight, [weight.size(2), weight.size(3)], bias, [stride, stride], [padding, padding])
-              def reference_convolution_unbiased(self: __torch__.Kernels, x: Tensor, weight: Tensor, stride: int, padding: int) -> Tensor:
-                return ops.aten._slow_conv2d_forward(x, weight, [weight.size(2), weight.size(3)], None, [stride, stride], [padding, padding])
+              def reference_convolution(self: __torch__.Kernels, x: Tensor, weight: Tensor, bias: Tensor, stride: int, padding: int, columns: int) -> Tensor:
+                return self.banded_convolution(x, weight, bias, stride, padding, columns)
+              def reference_convolution_unbiased(self: __torch__.Kernels, x: Tensor, weight: Tensor, stride: int, padding: int, columns: int) -> Tensor:
+                return self.banded_convolution(x, weight, None, stride, padding, columns)
+              def banded_convolution(self: __torch__.Kernels, x: Tensor, weight: Tensor, bias: Optional[Tensor], stride: int, padding: int, columns: int) -> Tensor:
+                kh = weight.size(2)
+                kw = weight.size(3)
+                height = x.size(2)
+                out_h = (height + 2 * padding - kh) // stride + 1
+                out_w = (x.size(3) + 2 * padding - kw) // stride + 1
+                rows = max(1, columns // (x.size(0) * x.size(1) * kh * kw * out_w))
+                if rows >= out_h:
+                  return ops.aten._slow_conv2d_forward(x, weight, [kh, kw], bias, [stride, stride], [padding, padding])
+                bands: List[Tensor] = []
+                r = 0
+                while r < out_h:
+                  e = min(out_h, r + rows)
+                  first = r * stride - padding
+                  last = (e - 1) * stride + kh - padding
+                  top = max(0, -first)
+                  bottom = max(0, last - height)
+                  start = max(0, first)
+                  band = torch.constant_pad_nd(x.narrow(2, start, min(last, height) - start), [padding, padding, top, bottom], 0.)
+                  bands.append(ops.aten._slow_conv2d_forward(band, weight, [kh, kw], bias, [stride, stride], [0, 0]))
+                  r = e
+                return torch.cat(bands, 2)
               def pad_channels(self: __torch__.Kernels, x: Tensor, channels: int) -> Tensor:
                 return torch.constant_pad_nd(x, [0, 0, 0, 0, 0, channels - x.size(1)], 0.)
               def group_norm_silu(self: __torch__.Kernels, x: Tensor, groups: int, weight: Tensor, bias: Tensor, eps: float) -> Tensor:
@@ -150,8 +174,17 @@ final class Kernels {
      * against, and what a layer whose packed result failed that proof computes with.
      */
     static NDArray referenceConvolution(NDArray x, NDArray weight, NDArray bias, int stride, int padding) {
-        return bias == null ? module().call("reference_convolution_unbiased", x.getManager(), x, weight, stride, padding)
-                : module().call("reference_convolution", x.getManager(), x, weight, bias, stride, padding);
+        return referenceConvolution(x, weight, bias, stride, padding, REFERENCE_COLUMNS);
+    }
+
+    /**
+     * As {@link #referenceConvolution(NDArray, NDArray, NDArray, int, int)}, in bands of output rows whose im2col
+     * columns hold at most {@code columns} elements (at least one row a band): libtorch's im2col of a whole 512x512
+     * VAE layer would take gigabytes.
+     */
+    static NDArray referenceConvolution(NDArray x, NDArray weight, NDArray bias, int stride, int padding, long columns) {
+        return bias == null ? module().call("reference_convolution_unbiased", x.getManager(), x, weight, stride, padding, columns)
+                : module().call("reference_convolution", x.getManager(), x, weight, bias, stride, padding, columns);
     }
 
     /**

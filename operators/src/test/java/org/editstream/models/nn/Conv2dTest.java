@@ -271,6 +271,37 @@ class Conv2dTest {
         }
     }
 
+    @Test
+    void theReferenceInBandsOfRowsEqualsTheFloat64Convolution() {
+        SoftAssertions softly = new SoftAssertions();
+        try (NDManager m = NDManager.newBaseManager()) {
+            m.getEngine().setRandomSeed(11);
+            // kernel, stride, padding: the UNet's and VAE's 3x3 and 1x1 layers, a stride-2 layer unpadded as the VAE
+            // encoder's (it pads right and bottom itself), and a 5x5 with padding 2
+            int[][] layers = {{3, 1, 1}, {1, 1, 0}, {3, 2, 1}, {3, 2, 0}, {5, 1, 2}};
+            for (int[] l : layers) {
+                for (boolean biased : new boolean[] {true, false}) {
+                    NDArray weight = m.randomNormal(new Shape(6, 5, l[0], l[0]));
+                    NDArray bias = biased ? m.randomNormal(new Shape(6)) : null;
+                    for (long[] size : new long[][] {{2, 13, 9}, {1, 8, 7}, {3, 5, 5}}) {
+                        NDArray x = m.randomNormal(new Shape(size[0], 5, size[1], size[2]));
+                        NDArray expected = kernel(x, weight, bias, l[1], l[2]);
+                        long perRow = size[0] * 5 * l[0] * l[0] * expected.getShape().get(3);
+                        // one row a band, two (an uneven last band), a budget below one row, and all rows at once
+                        for (long columns : new long[] {perRow, 2 * perRow, 1, Long.MAX_VALUE / 2}) {
+                            NDArray actual = Kernels.referenceConvolution(x, weight, bias, l[1], l[2], columns);
+                            String what = String.format("%dx%d stride %d padding %d %s at %s, %d columns", l[0], l[0], l[1],
+                                    l[2], biased ? "biased" : "unbiased", x.getShape(), columns);
+                            // within float32 rounding of the reference's sums (up to 125 terms here), shape included
+                            softly.assertThat(PackedProof.difference(actual, expected)).as(what).isNull();
+                        }
+                    }
+                }
+            }
+        }
+        softly.assertAll();
+    }
+
     private static void restore(String value) {
         if (value == null) {
             System.clearProperty(Conv2d.PACKED_PROPERTY);
