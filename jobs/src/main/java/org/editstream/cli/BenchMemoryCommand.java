@@ -1,6 +1,8 @@
 package org.editstream.cli;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -98,20 +100,22 @@ class BenchMemoryCommand implements Callable<Integer> {
             Path pipeline = pipelineFolder(folders.resolve("pipeline"));
             Path clipFolder = clipFolder(folders.resolve("clip"));
             long jvmAlone = ResidentMemory.nativeKib();
-            out.printf("device %s, %d cores, max heap %s; native memory is resident less the JVM's committed heap and non-heap%n",
-                    device.device(), Runtime.getRuntime().availableProcessors(), gib(Runtime.getRuntime().maxMemory() / 1024));
-            out.printf("%-58s %10s %12s%n", "stage", "native", "stage peak");
-            stage(out, sampler, "JVM before libtorch", () -> null);
-            stage(out, sampler, "libtorch started", () -> {
-                try (NDManager m = NDManager.newBaseManager(device.device())) {
-                    return m.ones(new ai.djl.ndarray.types.Shape(1)).toFloatArray();
+            out.printf("%d cores, max heap %s; native memory is resident less the JVM's committed heap and non-heap%n",
+                    Runtime.getRuntime().availableProcessors(), gib(Runtime.getRuntime().maxMemory() / 1024));
+            out.printf("%-58s %10s %12s %10s%n", "stage", "native", "stage peak", "time");
+            out.printf("%-58s %10s%n", "the JVM alone", gib(jvmAlone));
+            Device dev = stage(out, sampler, "libtorch started", () -> {
+                Device d = device.device();
+                try (NDManager m = NDManager.newBaseManager(d)) {
+                    m.ones(new Shape(1)).toFloatArray();
                 }
+                return d;
             });
             try (StableDiffusion sd = stage(out, sampler, "SD-1.5-size pipeline loaded (random weights)",
-                    () -> StableDiffusion.load(pipeline, pipeline.resolve("unet"), device.device(), DataType.FLOAT32,
+                    () -> StableDiffusion.load(pipeline, pipeline.resolve("unet"), dev, DataType.FLOAT32,
                             WeightSource.RANDOM));
                  ClipModel clip = stage(out, sampler, "CLIP ViT-L/14 loaded (random weights)",
-                         () -> ClipModel.load(clipFolder, device.device(), DataType.FLOAT32, WeightSource.RANDOM))) {
+                         () -> ClipModel.load(clipFolder, dev, DataType.FLOAT32, WeightSource.RANDOM))) {
                 int side = sd.unet().config().sampleSize() * sd.vaeScale();
                 GlobalRecipe recipe = new GlobalRecipe(sd, steps, side, side);
                 SplittableRandom random = new SplittableRandom(7);
@@ -148,8 +152,8 @@ class BenchMemoryCommand implements Callable<Integer> {
                 stage(out, sampler, "the pairs scored by CLIP (" + items.size() + ")", () -> scores.scoreAll(items));
                 long scoringPeak = sampler.lastPeak;
                 long concurrent = pairsPeak + Math.max(0, scoringPeak - beforeScoring);
-                out.printf("peak resident (VmHWM) %s; JVM committed heap and non-heap now %s%n",
-                        gib(ResidentMemory.peakKib()), gib(ResidentMemory.jvmCommittedKib()));
+                out.printf("device %s; peak resident (VmHWM) %s; JVM committed heap and non-heap now %s%n",
+                        dev, gib(ResidentMemory.peakKib()), gib(ResidentMemory.jvmCommittedKib()));
                 out.printf("models' native memory: loaded %s, making pairs up to %s, generation and scoring at once up to %s"
                                 + " (the JVM alone: %s)%n", gib(beforePairs - jvmAlone), gib(pairsPeak - jvmAlone),
                         gib(concurrent - jvmAlone), gib(jvmAlone));
@@ -175,12 +179,14 @@ class BenchMemoryCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Runs a stage, then prints the native memory after it (after a collection) and its peak while it ran. */
+    /** Runs a stage, then prints the native memory after it (after a collection), its peak while it ran, its time. */
     private static <T> T stage(PrintWriter out, Sampler sampler, String name, Supplier<T> body) {
         sampler.restart();
+        long start = System.nanoTime();
         T result = body.get();
+        double seconds = (System.nanoTime() - start) / 1e9;
         long peak = sampler.stop();
-        out.printf("%-58s %10s %12s%n", name, gib(ResidentMemory.nativeKib()), gib(peak));
+        out.printf("%-58s %10s %12s %8.1f s%n", name, gib(ResidentMemory.nativeKib()), gib(peak), seconds);
         out.flush();
         return result;
     }

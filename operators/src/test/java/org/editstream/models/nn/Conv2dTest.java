@@ -272,6 +272,28 @@ class Conv2dTest {
     }
 
     @Test
+    void largeInputsComputeOnTheDenseWeightsAndSmallOnesPack() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            m.getEngine().setRandomSeed(12);
+            Parameters p = WeightSet.random(m, DataType.FLOAT32).root();
+            Conv2d conv = new Conv2d(p, 16, 16, 3, 2, 1);
+            NDArray dense = p.get("weight", 16, 16, 3, 3).duplicate();
+            NDArray bias = p.get("bias", 16);
+            // stride 2: 2 x 66 x 66 gives 2 x 33 x 33 = 2178 output positions, just above the limit; 2 x 64 x 64 is 2048
+            NDArray large = m.randomNormal(new Shape(2, 16, 66, 66));
+            assertThat(2 * 33 * 33).isGreaterThan((int) Conv2d.PACKED_MAX_POSITIONS);
+            assertThat(PackedProof.difference(conv.forward(large), kernel(large, dense, bias, 2, 1))).isNull();
+            assertThat(conv.isPacked()).as("packed after a call above the limit").isFalse();
+            NDArray small = m.randomNormal(new Shape(2, 16, 64, 64));
+            assertThat(PackedProof.difference(conv.forward(small), kernel(small, dense, bias, 2, 1))).isNull();
+            if (Kernels.convolutionPacking() == null) {
+                assertThat(conv.isPacked()).as("packed after a call at the limit").isTrue();
+            }
+            assertThat(PackedProof.difference(conv.forward(large), kernel(large, dense, bias, 2, 1))).isNull();
+        }
+    }
+
+    @Test
     void theReferenceInBandsOfRowsEqualsTheFloat64Convolution() {
         SoftAssertions softly = new SoftAssertions();
         try (NDManager m = NDManager.newBaseManager()) {
