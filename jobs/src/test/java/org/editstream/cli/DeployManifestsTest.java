@@ -4,6 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.runtime.clusterframework.TaskExecutorProcessSpec;
+import org.apache.flink.runtime.clusterframework.TaskExecutorProcessUtils;
 import org.editstream.job.JobConfig;
 import org.editstream.job.KafkaTopics;
 import org.junit.jupiter.api.BeforeAll;
@@ -16,7 +21,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -93,6 +100,18 @@ class DeployManifestsTest {
         assertThat(flink.at("/spec/taskManager/podTemplate/spec/containers/0/name").asText()).isEqualTo("flink-main-container");
         assertThat(flink.at("/spec/job/parallelism").asInt()).isEqualTo(job.parallelism()).isEqualTo(taskManagers * slots);
         assertThat(flink.at("/spec/taskManager/podTemplate/spec/tolerations").findValuesAsText("key")).contains("nvidia.com/gpu");
+    }
+
+    @Test
+    void taskManagerMemoryLeavesTheModelsTheirOffHeapAndTheJobAHeap() {
+        Map<String, String> settings = new HashMap<>();
+        flinkConf.fields().forEachRemaining(e -> settings.put(e.getKey(), e.getValue().asText()));
+        // the operator sets the process size from the pods' resource
+        settings.put(TaskManagerOptions.TOTAL_PROCESS_MEMORY.key(), flink.at("/spec/taskManager/resource/memory").asText());
+        TaskExecutorProcessSpec spec = TaskExecutorProcessUtils.processSpecFromConfig(Configuration.fromMap(settings));
+        assertThat(spec.getTaskOffHeapSize()).isEqualTo(MemorySize.parse(settings.get(TaskManagerOptions.TASK_OFF_HEAP_MEMORY.key())));
+        assertThat(spec.getManagedMemorySize()).isEqualTo(MemorySize.parse("256m"));
+        assertThat(spec.getTaskHeapSize().getBytes()).as("task heap").isGreaterThanOrEqualTo(MemorySize.parse("1g").getBytes());
     }
 
     @Test
