@@ -1,0 +1,69 @@
+package org.editstream.models.gdino;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.JsonNode;
+import org.editstream.models.Fixtures;
+import org.editstream.models.Manifests;
+import org.editstream.models.ModelFolder;
+import org.editstream.models.WeightSet;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.UnaryOperator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class GroundingDinoParityTest {
+    private static final String FOLDER = "grounding-dino-tiny";
+    private static final String GOLDEN = FOLDER + "/golden/gdino.safetensors";
+
+    @Test
+    void theSwinOfTheReleasedCheckpointsHasTheirBackbonesTensors() {
+        String prefix = "model.backbone.conv_encoder.model.";
+        for (String name : List.of("grounding-dino-tiny.json", "grounding-dino-base.json")) {
+            JsonNode manifest = Manifests.read(name);
+            WeightSet recording = WeightSet.recording();
+            new Swin(recording.root().child(prefix.substring(0, prefix.length() - 1)),
+                    Manifests.config(manifest, GroundingDinoConfig.class).backboneConfig());
+            Map<String, Shape> backbone = new TreeMap<>();
+            manifest.path("parameters").fields().forEachRemaining(e -> {
+                if (e.getKey().startsWith(prefix) && !e.getKey().endsWith("relative_position_index")) {
+                    long[] dims = new long[e.getValue().size()];
+                    for (int i = 0; i < dims.length; i++) {
+                        dims[i] = e.getValue().get(i).asLong();
+                    }
+                    backbone.put(e.getKey(), new Shape(dims));
+                }
+            });
+            assertThat(backbone).as(name).isNotEmpty();
+            assertThat(new TreeMap<>(recording.requested())).as(name).isEqualTo(backbone);
+        }
+    }
+
+    @Test
+    void swinMapsLevelMasksAndPositionsEqualTheReferences() {
+        Path folder = Fixtures.path(FOLDER);
+        GroundingDinoConfig config = ModelFolder.config(folder, GroundingDinoConfig.class);
+        try (NDManager m = NDManager.newBaseManager()) {
+            WeightSet weights = WeightSet.load(m, ModelFolder.weights(folder), DataType.FLOAT32, UnaryOperator.identity());
+            Swin swin = new Swin(weights.root().child("model.backbone.conv_encoder.model"), config.backboneConfig());
+            Map<String, NDArray> golden = Fixtures.golden(m, GOLDEN);
+            List<NDArray> maps = swin.forward(golden.get("pixel_values"));
+            assertThat(maps).hasSize(config.backboneConfig().outFeatures().size());
+            for (int k = 0; k < maps.size(); k++) {
+                NDArray map = maps.get(k);
+                Fixtures.assertClose("backbone_feature" + k, map, golden.get("backbone_feature" + k), 1e-4);
+                NDArray mask = LevelPositions.mask(golden.get("pixel_mask"), map.getShape().get(2), map.getShape().get(3));
+                assertThat(mask.toLongArray()).as("backbone_mask" + k).containsExactly(golden.get("backbone_mask" + k).toLongArray());
+                Fixtures.assertClose("backbone_pos" + k, LevelPositions.embedding(mask, config.dModel() / 2,
+                        config.positionalEmbeddingTemperature()), golden.get("backbone_pos" + k), 1e-4);
+            }
+        }
+    }
+}
