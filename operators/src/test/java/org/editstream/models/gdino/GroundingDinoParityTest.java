@@ -11,7 +11,10 @@ import org.editstream.models.ModelFolder;
 import org.editstream.models.WeightSet;
 import org.junit.jupiter.api.Test;
 
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -44,6 +47,30 @@ class GroundingDinoParityTest {
             assertThat(backbone).as(name).isNotEmpty();
             assertThat(new TreeMap<>(recording.requested())).as(name).isEqualTo(backbone);
         }
+    }
+
+    @Test
+    void pixelValuesAndMaskEqualTheReferenceProcessors() throws Exception {
+        GroundingDinoProcessor processor = GroundingDinoProcessor.load(Fixtures.path(FOLDER));
+        try (NDManager m = NDManager.newBaseManager()) {
+            Map<String, NDArray> golden = Fixtures.golden(m, GOLDEN);
+            List<BufferedImage> images = new ArrayList<>();
+            for (int i = 0; i < golden.get("pixel_values").getShape().get(0); i++) {
+                images.add(ImageIO.read(Fixtures.path(FOLDER + "/golden/image" + i + ".png").toFile()));
+            }
+            GroundingDinoProcessor.Pixels pixels = processor.pixels(m, images);
+            Fixtures.assertClose("pixel_values", pixels.values(), golden.get("pixel_values"), 2e-2);
+            assertThat(pixels.mask().getShape()).isEqualTo(golden.get("pixel_mask").getShape());
+            assertThat(pixels.mask().toLongArray()).containsExactly(golden.get("pixel_mask").toLongArray());
+        }
+    }
+
+    @Test
+    void theResizeKeepsTheShortSideUnlessTheLongOneWouldPassItsLimit() {
+        GroundingDinoProcessor processor = GroundingDinoProcessor.load(Path.of("no-such-folder"));
+        assertThat(processor.resizedSize(480, 640)).containsExactly(800, 1066);
+        assertThat(processor.resizedSize(1000, 3000)).containsExactly(444, 1333);
+        assertThat(processor.resizedSize(800, 900)).containsExactly(800, 900);
     }
 
     @Test
