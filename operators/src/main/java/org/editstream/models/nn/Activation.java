@@ -30,6 +30,7 @@ public final class Activation {
             case "silu", "swish" -> Activation::silu;
             case "gelu" -> Activation::gelu;
             case "quick_gelu" -> Activation::quickGelu;
+            case "relu" -> x -> x.getNDArrayInternal().relu();
             default -> throw new IllegalArgumentException("unsupported activation '" + name + "'");
         };
     }

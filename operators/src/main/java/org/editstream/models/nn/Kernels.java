@@ -8,7 +8,7 @@ import ai.djl.ndarray.types.Shape;
 /**
  * libtorch kernels that DJL's operator set lacks, each one native call where DJL would need several passes over
  * memory: group normalisation (with SiLU fused in place), fused scaled dot-product attention, channel padding and the
- * im2col convolution, the methods of one TorchScript module; and convolution and linear layers with weights packed
+ * im2col convolution, deformable attention's bilinear sampling, the methods of one TorchScript module; and convolution and linear layers with weights packed
  * once into oneDNN's blocked layout, two more modules, because only libtorch builds with oneDNN have those operators. Each module is compiled once per JVM on first
  * use; the layers in this package call them.
  */
@@ -68,6 +68,26 @@ final class Kernels {
               def depthwise_channels_last_unbiased(self: __torch__.Kernels, x: Tensor, weight: Tensor, padding: int) -> Tensor:
                 y = torch.conv2d(x.permute([0, 3, 1, 2]), weight, None, [1, 1], [padding, padding], [1, 1], weight.size(0))
                 return y.permute([0, 2, 3, 1])
+              def deformable_sampling(self: __torch__.Kernels, value: Tensor, shapes: List[int], locations: Tensor, weights: Tensor) -> Tensor:
+                batch = value.size(0)
+                heads = value.size(2)
+                dim = value.size(3)
+                queries = locations.size(1)
+                levels = locations.size(3)
+                points = locations.size(4)
+                grids = 2 * locations - 1
+                samples: List[Tensor] = []
+                start = 0
+                for level in range(levels):
+                  height = shapes[2 * level]
+                  width = shapes[2 * level + 1]
+                  v = value.narrow(1, start, height * width).flatten(2).transpose(1, 2).reshape([batch * heads, dim, height, width])
+                  g = grids.select(3, level).transpose(1, 2).flatten(0, 1)
+                  samples.append(torch.grid_sampler(v, g, 0, 0, False))
+                  start += height * width
+                w = weights.transpose(1, 2).reshape([batch * heads, 1, queries, levels * points])
+                out = (torch.stack(samples, -2).flatten(-2) * w).sum(-1).view([batch, heads * dim, queries])
+                return out.transpose(1, 2).contiguous()
               def bicubic_by_scale(self: __torch__.Kernels, x: Tensor, scale_h: float, scale_w: float) -> Tensor:
                 return torch.upsample_bicubic2d(x, None, False, [scale_h, scale_w])
             """;
@@ -195,6 +215,16 @@ final class Kernels {
     static NDArray depthwiseChannelsLast(NDArray x, NDArray weight, NDArray bias, int padding) {
         return bias == null ? module().call("depthwise_channels_last_unbiased", x.getManager(), x, weight, padding)
                 : module().call("depthwise_channels_last", x.getManager(), x, weight, bias, padding);
+    }
+
+    /**
+     * Multi-scale deformable attention's sampling (Deformable DETR): each query's points are read from each level by
+     * bilinear interpolation ({@code grid_sample}: align_corners false, zero outside the map) and summed with their
+     * weights. value [B, S, heads, D] (the levels' maps flattened one after another), shapes [h0, w0, h1, w1, ...],
+     * locations [B, Q, heads, L, P, 2] as (x, y) in [0, 1], weights [B, Q, heads, L, P]; the result [B, Q, heads * D].
+     */
+    static NDArray deformableSampling(NDArray value, long[] shapes, NDArray locations, NDArray weights) {
+        return module().call("deformable_sampling", value.getManager(), value, shapes, locations, weights);
     }
 
     /** x [N, C, ...] with zero channels appended up to {@code channels}, in x's manager. */

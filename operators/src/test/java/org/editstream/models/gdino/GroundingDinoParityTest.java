@@ -5,7 +5,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.JsonNode;
+import ai.djl.Device;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.editstream.models.Fixtures;
+import org.editstream.models.Safetensors;
 import org.editstream.models.Manifests;
 import org.editstream.models.ModelFolder;
 import org.editstream.models.WeightSet;
@@ -15,6 +18,7 @@ import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -71,6 +75,22 @@ class GroundingDinoParityTest {
         assertThat(processor.resizedSize(480, 640)).containsExactly(800, 1066);
         assertThat(processor.resizedSize(1000, 3000)).containsExactly(444, 1333);
         assertThat(processor.resizedSize(800, 900)).containsExactly(800, 900);
+    }
+
+    @Test
+    void theEncodersImageAndTextStatesEqualTheReferences() throws Exception {
+        Map<String, String> meta = Safetensors.metadata(Fixtures.path(GOLDEN));
+        List<String> texts = Arrays.asList(new ObjectMapper().readValue(meta.get("texts"), String[].class));
+        try (GroundingDino model = GroundingDino.load(Fixtures.path(FOLDER), Device.cpu(), DataType.FLOAT32);
+             NDManager m = model.manager().newSubManager()) {
+            Map<String, NDArray> golden = Fixtures.golden(m, GOLDEN);
+            GroundingText text = GroundingText.of(BertTokenizer.load(Fixtures.path(FOLDER)), texts)
+                    .truncated(model.config().maxTextLen());
+            GroundingDino.Encoded encoded = model.encode(golden.get("pixel_values"), golden.get("pixel_mask"), text);
+            Fixtures.assertClose("encoder_last_hidden_state_vision", encoded.vision(),
+                    golden.get("encoder_last_hidden_state_vision"), 1e-4);
+            Fixtures.assertClose("encoder_last_hidden_state_text", encoded.text(), golden.get("encoder_last_hidden_state_text"), 1e-4);
+        }
     }
 
     @Test
