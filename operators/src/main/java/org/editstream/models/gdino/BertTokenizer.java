@@ -27,6 +27,7 @@ public final class BertTokenizer {
     private static final int MAX_WORD_CHARACTERS = 100;
 
     private final Map<String, Integer> vocab;
+    private final String[] tokens;
     private final boolean lowerCase;
     private final boolean stripAccents;
     private final boolean splitCjk;
@@ -37,6 +38,8 @@ public final class BertTokenizer {
 
     BertTokenizer(Map<String, Integer> vocab, boolean lowerCase, boolean stripAccents, boolean splitCjk) {
         this.vocab = vocab;
+        this.tokens = new String[vocab.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1];
+        vocab.forEach((token, id) -> tokens[id] = token);
         this.lowerCase = lowerCase;
         this.stripAccents = stripAccents;
         this.splitCjk = splitCjk;
@@ -93,6 +96,25 @@ public final class BertTokenizer {
         }
         ids.add(sep);
         return ids.stream().mapToLong(Integer::longValue).toArray();
+    }
+
+    /**
+     * Text of token ids as the reference's {@code decode} gives it (special tokens kept): tokens joined by spaces,
+     * {@code ##} continuations joined to the piece before, and the spaces before . ? ! , and common contractions
+     * removed ({@code clean_up_tokenization_spaces}).
+     */
+    public String decode(long[] ids) {
+        StringBuilder text = new StringBuilder();
+        for (long id : ids) {
+            String token = id >= 0 && id < tokens.length && tokens[(int) id] != null ? tokens[(int) id] : "[UNK]";
+            if (!text.isEmpty()) {
+                text.append(' ');
+            }
+            text.append(token);
+        }
+        String joined = text.toString().replace(" ##", "").strip();
+        return joined.replace(" .", ".").replace(" ?", "?").replace(" !", "!").replace(" ,", ",").replace(" ' ", "'")
+                .replace(" n't", "n't").replace(" 'm", "'m").replace(" 's", "'s").replace(" 've", "'ve").replace(" 're", "'re");
     }
 
     /** The basic tokenizer's words and punctuation marks. */

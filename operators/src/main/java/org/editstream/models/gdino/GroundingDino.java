@@ -33,8 +33,35 @@ import java.util.function.UnaryOperator;
  * multi-scale deformable self-attention around each token's own position.
  */
 public final class GroundingDino implements AutoCloseable {
-    /** What the encoder hands the decoder: its two sequences and what describes the image tokens. */
-    public record Encoded(NDArray vision, NDArray text, NDArray visionMask, NDArray textMask, List<long[]> shapes) {
+    /**
+     * What the encoder hands the decoder: its two sequences and what describes them.
+     *
+     * @param visionMask  [B, S] 1 for image tokens, 0 for padding
+     * @param textMask    [B, T] 1 for tokens, 0 for padding
+     * @param shapes      each level's {height, width}
+     * @param validRatios [B][L] the (width, height) fraction of each level that is image
+     */
+    public record Encoded(NDArray vision, NDArray text, NDArray visionMask, NDArray textMask, List<long[]> shapes,
+                          float[][][] validRatios) {
+    }
+
+    /**
+     * The detector's outputs and the stages they come from.
+     *
+     * @param logits        [B, Q, max_text_len] query-token similarities, -inf past the text
+     * @param boxes         [B, Q, 4] (cx, cy, w, h) relative to the padded input
+     * @param proposalClass [B, S, max_text_len] the encoder's per-token class logits (two-stage)
+     * @param proposalBoxes [B, S, 4] the encoder's per-token box logits, +inf where a token proposes nothing
+     * @param initialBoxes  [B, Q] the selected proposals' boxes, the decoder's first reference
+     * @param hidden        [B, layers, Q, d] each decoder layer's normed output
+     * @param references    [B, layers, Q, 4] each decoder layer's refined boxes
+     */
+    public record Detection(NDArray logits, NDArray boxes, NDArray proposalClass, NDArray proposalBoxes, NDArray initialBoxes,
+                            NDArray hidden, NDArray references) {
+    }
+
+    /** One detected box: its score, corners (x0, y0, x1, y1) in the original image's pixels, and its phrase. */
+    public record Box(float score, float[] corners, String phrase) {
     }
 
     private static final float FLOAT_MIN = -Float.MAX_VALUE;
@@ -48,6 +75,14 @@ public final class GroundingDino implements AutoCloseable {
     private final List<GroupNorm> inputNorms = new ArrayList<>();
     private final NDArray levelEmbedding;
     private final List<EncoderLayer> encoder = new ArrayList<>();
+    private final Linear proposalProjection;
+    private final LayerNorm proposalNorm;
+    private final Mlp proposalBoxHead;
+    private final NDArray queryEmbeddings;
+    private final List<DecoderLayer> decoder = new ArrayList<>();
+    private final LayerNorm decoderNorm;
+    private final Mlp referenceHead;
+    private final List<Mlp> boxHeads = new ArrayList<>();
 
     GroundingDino(NDManager manager, Parameters p, GroundingDinoConfig c) {
         this.manager = manager;
@@ -74,6 +109,21 @@ public final class GroundingDino implements AutoCloseable {
         for (int i = 0; i < c.encoderLayers(); i++) {
             encoder.add(new EncoderLayer(m.child("encoder").child("layers").child(Integer.toString(i)), c));
         }
+        this.proposalProjection = new Linear(m.child("enc_output"), d, d, true);
+        this.proposalNorm = new LayerNorm(m.child("enc_output_norm"), d, c.layerNormEps());
+        for (int i = 0; i < c.decoderLayers(); i++) {
+            // with decoder_bbox_embed_share every layer's box head is bbox_embed.0 (the copies are not stored)
+            int head = c.decoderBboxEmbedShare() ? 0 : i;
+            boxHeads.add(i > 0 && head == 0 ? boxHeads.get(0) : new Mlp(p.child("bbox_embed").child(Integer.toString(head)), d, d, 4, 3));
+        }
+        this.proposalBoxHead = c.twoStageBboxEmbedShare() && c.decoderBboxEmbedShare() ? boxHeads.get(0)
+                : new Mlp(m.child("encoder_output_bbox_embed"), d, d, 4, 3);
+        this.queryEmbeddings = m.get("query_position_embeddings.weight", c.numQueries(), d);
+        for (int i = 0; i < c.decoderLayers(); i++) {
+            decoder.add(new DecoderLayer(m.child("decoder").child("layers").child(Integer.toString(i)), c));
+        }
+        this.decoderNorm = new LayerNorm(m.child("decoder").child("layer_norm"), d, c.layerNormEps());
+        this.referenceHead = new Mlp(m.child("decoder").child("reference_points_head"), 2 * d, d, d, 2);
     }
 
     /** The checkpoint in a folder of the Hugging Face layout, on the device, with floating-point weights in {@code dtype}. */
@@ -142,26 +192,23 @@ public final class GroundingDino implements AutoCloseable {
             flatMasks.add(mask.reshape(mask.getShape().get(0), -1));
         }
         NDArray visionMask = NDArrays.concat(flatMasks, 1);
-        NDArray reference = referencePoints(m, masks, shapes);
-        NDArray textPosition = textPositions(positionIds, (int) d);
+        float[][][] ratios = validRatios(masks, shapes);
+        NDArray reference = referencePoints(m, ratios, shapes);
+        NDArray textPosition = sinePositions(positionIds.toType(DataType.FLOAT32, false).expandDims(-1), (int) d, false);
         for (EncoderLayer layer : encoder) {
             NDArray[] out = layer.forward(vision, position, visionMask, reference, shapes, textStates, textMask, phraseMask,
                     textPosition);
             vision = out[0];
             textStates = out[1];
         }
-        return new Encoded(vision, textStates, visionMask, textMask, shapes);
+        return new Encoded(vision, textStates, visionMask, textMask, shapes, ratios);
     }
 
-    /**
-     * The encoder's reference points [B, S, L, 2]: each token's centre (x, y) over its level's valid extent, then
-     * scaled by every level's valid ratio (Deformable DETR's).
-     */
-    static NDArray referencePoints(NDManager m, List<NDArray> masks, List<long[]> shapes) {
+    /** Each level's valid (width, height) fraction per image: [B][L][2]. */
+    static float[][][] validRatios(List<NDArray> masks, List<long[]> shapes) {
         int levels = masks.size();
         int batch = (int) masks.get(0).getShape().get(0);
         float[][][] ratios = new float[batch][levels][2];
-        int total = 0;
         for (int l = 0; l < levels; l++) {
             int h = (int) shapes.get(l)[0];
             int w = (int) shapes.get(l)[1];
@@ -178,8 +225,18 @@ public final class GroundingDino implements AutoCloseable {
                 ratios[b][l][0] = (float) validW / w;
                 ratios[b][l][1] = (float) validH / h;
             }
-            total += h * w;
         }
+        return ratios;
+    }
+
+    /**
+     * The encoder's reference points [B, S, L, 2]: each token's centre (x, y) over its level's valid extent, then
+     * scaled by every level's valid ratio (Deformable DETR's).
+     */
+    static NDArray referencePoints(NDManager m, float[][][] ratios, List<long[]> shapes) {
+        int batch = ratios.length;
+        int levels = shapes.size();
+        int total = shapes.stream().mapToInt(sh -> (int) (sh[0] * sh[1])).sum();
         float[] points = new float[batch * total * levels * 2];
         for (int b = 0; b < batch; b++) {
             int token = 0;
@@ -203,18 +260,189 @@ public final class GroundingDino implements AutoCloseable {
         return m.create(points, new Shape(batch, total, levels, 2));
     }
 
-    /** Sine embeddings [B, T, d] of the phrase position ids (temperature 10000, not normalised). */
-    static NDArray textPositions(NDArray positionIds, int d) {
-        float[] dim = new float[d];
-        for (int i = 0; i < d; i++) {
-            dim[i] = (float) Math.pow(10000, 2.0 * (i / 2) / d);
+    /**
+     * Sine embeddings [B, Q, k * n] of coordinates [B, Q, k]: each coordinate times 2 pi over 10000^(2 floor(i/2) / n),
+     * sines at even channels and cosines at odd ones; with {@code exchangeXy} the first two coordinates' embeddings
+     * swap places (y before x), as the reference's query positions have them.
+     */
+    static NDArray sinePositions(NDArray coordinates, int n, boolean exchangeXy) {
+        float[] dim = new float[n];
+        for (int i = 0; i < n; i++) {
+            dim[i] = (float) Math.pow(10000, 2.0 * (i / 2) / n);
         }
-        NDArray angles = positionIds.toType(DataType.FLOAT32, false).expandDims(-1).mul((float) (2 * Math.PI))
-                .div(positionIds.getManager().create(dim));
-        Shape s = angles.getShape();
-        NDArray sines = angles.get(":, :, 0::2").sin();
-        NDArray cosines = angles.get(":, :, 1::2").cos();
-        return NDArrays.stack(new NDList(sines, cosines), 3).reshape(s);
+        NDArray dims = coordinates.getManager().create(dim);
+        long k = coordinates.getShape().get(2);
+        NDList parts = new NDList();
+        for (long c = 0; c < k; c++) {
+            NDArray angles = coordinates.get(":, :, " + c + ":" + (c + 1)).mul((float) (2 * Math.PI)).div(dims);
+            Shape s = angles.getShape();
+            parts.add(NDArrays.stack(new NDList(angles.get(":, :, 0::2").sin(), angles.get(":, :, 1::2").cos()), 3).reshape(s));
+        }
+        if (exchangeXy && k >= 2) {
+            NDArray first = parts.get(0);
+            parts.set(0, parts.get(1));
+            parts.set(1, first);
+        }
+        return NDArrays.concat(parts, -1);
+    }
+
+    /**
+     * Two-stage query selection and the decoder: every image token proposes a box (its own position, 0.05 x 2^level
+     * wide, refined by the proposal head) and scores it against the text; the best {@code num_queries} proposals by
+     * their best token are the decoder's first reference boxes, and the learned query embeddings its first queries.
+     * Each decoder layer refines the boxes; the heads give each layer's query-token logits and boxes.
+     */
+    public Detection detect(Encoded e) {
+        NDManager m = e.vision().getManager();
+        long batch = e.vision().getShape().get(0);
+        long tokens = e.vision().getShape().get(1);
+        long d = config.dModel();
+        int queries = config.numQueries();
+        float[] proposals = new float[(int) (batch * tokens * 4)];
+        float[] keep = new float[(int) (batch * tokens)];
+        long[] visionMask = e.visionMask().toLongArray();
+        int start = 0;
+        for (int l = 0; l < e.shapes().size(); l++) {
+            int h = (int) e.shapes().get(l)[0];
+            int w = (int) e.shapes().get(l)[1];
+            for (int b = 0; b < batch; b++) {
+                int validH = 0;
+                int validW = 0;
+                for (int y = 0; y < h; y++) {
+                    validH += visionMask[(int) (b * tokens) + start + y * w] != 0 ? 1 : 0;
+                }
+                for (int x = 0; x < w; x++) {
+                    validW += visionMask[(int) (b * tokens) + start + x] != 0 ? 1 : 0;
+                }
+                float size = (float) (0.05 * Math.pow(2, l));
+                for (int y = 0; y < h; y++) {
+                    for (int x = 0; x < w; x++) {
+                        int token = (int) (b * tokens) + start + y * w + x;
+                        float[] box = {(x + 0.5f) / validW, (y + 0.5f) / validH, size, size};
+                        boolean valid = visionMask[token] != 0;
+                        for (float v : box) {
+                            valid &= v > 0.01f && v < 0.99f;
+                        }
+                        keep[token] = valid ? 1 : 0;
+                        for (int c = 0; c < 4; c++) {
+                            proposals[token * 4 + c] = valid ? (float) Math.log(box[c] / (1 - box[c])) : Float.POSITIVE_INFINITY;
+                        }
+                    }
+                }
+            }
+            start += h * w;
+        }
+        NDArray kept = m.create(keep, new Shape(batch, tokens, 1));
+        NDArray objectQueries = proposalNorm.forward(proposalProjection.forward(e.vision().mul(kept)));
+        NDArray proposalClass = contrastive(objectQueries, e.text(), e.textMask());
+        NDArray proposalBoxes = proposalBoxHead.forward(objectQueries).add(m.create(proposals, new Shape(batch, tokens, 4)));
+
+        float[] best = proposalClass.max(new int[] {-1}).toFloatArray();
+        float[] boxLogits = proposalBoxes.toFloatArray();
+        float[] initial = new float[(int) (batch * queries * 4)];
+        for (int b = 0; b < batch; b++) {
+            int row = (int) (b * tokens);
+            Integer[] order = new Integer[(int) tokens];
+            for (int i = 0; i < tokens; i++) {
+                order[i] = i;
+            }
+            java.util.Arrays.sort(order, (x, y) -> Float.compare(best[row + y], best[row + x]));
+            for (int q = 0; q < queries; q++) {
+                for (int c = 0; c < 4; c++) {
+                    initial[(b * queries + q) * 4 + c] = (float) (1 / (1 + Math.exp(-boxLogits[(row + order[q]) * 4 + c])));
+                }
+            }
+        }
+        NDArray reference = m.create(initial, new Shape(batch, queries, 4));
+        NDArray initialBoxes = reference;
+        float[] ratio = new float[(int) (batch * e.shapes().size() * 4)];
+        for (int b = 0; b < batch; b++) {
+            for (int l = 0; l < e.shapes().size(); l++) {
+                for (int c = 0; c < 4; c++) {
+                    ratio[(b * e.shapes().size() + l) * 4 + c] = e.validRatios()[b][l][c % 2];
+                }
+            }
+        }
+        NDArray ratios = m.create(ratio, new Shape(batch, 1, e.shapes().size(), 4));
+        NDArray textPadding = e.textMask().eq(0).toType(DataType.FLOAT32, false).mul(FLOAT_MIN)
+                .reshape(batch, 1, 1, e.textMask().getShape().get(1));
+        NDArray hidden = queryEmbeddings.expandDims(0).repeat(0, batch);
+        NDList states = new NDList();
+        NDList references = new NDList();
+        for (int i = 0; i < decoder.size(); i++) {
+            NDArray input = reference.expandDims(2).mul(ratios); // [B, Q, L, 4]
+            NDArray position = referenceHead.forward(sinePositions(input.get(":, :, 0, :"), (int) (d / 2), true));
+            hidden = decoder.get(i).forward(hidden, position, input, e, textPadding);
+            NDArray refined = boxHeads.get(i).forward(hidden).add(logit(reference)).getNDArrayInternal().sigmoid();
+            states.add(decoderNorm.forward(hidden));
+            references.add(refined);
+            reference = refined;
+        }
+        NDArray allHidden = NDArrays.stack(states, 1);
+        NDArray allReferences = NDArrays.stack(references, 1);
+        NDArray logits = null;
+        NDArray boxes = null;
+        for (int i = 0; i < decoder.size(); i++) {
+            NDArray before = i == 0 ? initialBoxes : references.get(i - 1);
+            logits = contrastive(states.get(i), e.text(), e.textMask());
+            boxes = boxHeads.get(i).forward(states.get(i)).add(logit(before)).getNDArrayInternal().sigmoid();
+        }
+        return new Detection(logits, boxes, proposalClass, proposalBoxes, initialBoxes, allHidden, allReferences);
+    }
+
+    /** torch.special.logit with eps 1e-5: log(x / (1 - x)) of x clamped to [eps, 1 - eps]. */
+    private static NDArray logit(NDArray x) {
+        NDArray c = x.clip(1e-5f, 1 - 1e-5f);
+        return c.div(c.neg().add(1f)).log();
+    }
+
+    /** Query-token similarities [B, Q, max_text_len]: -inf for padded tokens and past the text. */
+    private NDArray contrastive(NDArray queries, NDArray text, NDArray textMask) {
+        NDArray scores = queries.matMul(text.transpose(0, 2, 1));
+        Shape s = scores.getShape();
+        NDArray padding = textMask.eq(0).reshape(s.get(0), 1, s.get(2)).broadcast(s);
+        NDArray minusInfinity = scores.getManager().full(s, Float.NEGATIVE_INFINITY);
+        scores = NDArrays.where(padding, minusInfinity, scores);
+        long rest = config.maxTextLen() - s.get(2);
+        return rest <= 0 ? scores : scores.concat(scores.getManager().full(new Shape(s.get(0), s.get(1), rest),
+                Float.NEGATIVE_INFINITY), 2);
+    }
+
+    /**
+     * The boxes of one image as the reference's {@code post_process_grounded_object_detection} gives them: queries
+     * whose best token's sigmoid exceeds {@code threshold}, their boxes as corners scaled to {@code height} x
+     * {@code width}, and as phrase the decoded tokens whose sigmoid exceeds {@code textThreshold} (first and last
+     * position excluded).
+     */
+    public static List<Box> boxes(NDArray logits, NDArray boxes, long[] ids, float threshold, float textThreshold,
+                                  int height, int width, BertTokenizer tokenizer) {
+        long queries = logits.getShape().get(0);
+        int positions = (int) logits.getShape().get(1);
+        float[] probabilities = logits.getNDArrayInternal().sigmoid().toFloatArray();
+        float[] b = boxes.toFloatArray();
+        List<Box> out = new ArrayList<>();
+        for (int q = 0; q < queries; q++) {
+            float score = 0;
+            for (int t = 0; t < positions; t++) {
+                score = Math.max(score, probabilities[q * positions + t]);
+            }
+            if (!(score > threshold)) {
+                continue;
+            }
+            List<Long> phrase = new ArrayList<>();
+            for (int t = 1; t < positions - 1 && t < ids.length; t++) {
+                if (probabilities[q * positions + t] > textThreshold) {
+                    phrase.add(ids[t]);
+                }
+            }
+            float cx = b[q * 4];
+            float cy = b[q * 4 + 1];
+            float w = b[q * 4 + 2];
+            float h = b[q * 4 + 3];
+            float[] corners = {(cx - 0.5f * w) * width, (cy - 0.5f * h) * height, (cx + 0.5f * w) * width, (cy + 0.5f * h) * height};
+            out.add(new Box(score, corners, tokenizer.decode(phrase.stream().mapToLong(Long::longValue).toArray())));
+        }
+        return out;
     }
 
     @Override
@@ -318,13 +546,52 @@ public final class GroundingDino implements AutoCloseable {
         }
     }
 
-    /** Post-norm self-attention among each phrase's tokens (queries and keys with positions), then a ReLU MLP. */
-    private static final class TextEnhancer {
+    /** Attention with separate query, key and value inputs (the reference's {@code GroundingDinoMultiheadAttention}). */
+    private static final class MultiheadAttention {
         private final int heads;
         private final Linear query;
         private final Linear key;
         private final Linear value;
         private final Linear out;
+
+        MultiheadAttention(Parameters p, long d, int heads) {
+            this.heads = heads;
+            this.query = new Linear(p.child("query"), d, d, true);
+            this.key = new Linear(p.child("key"), d, d, true);
+            this.value = new Linear(p.child("value"), d, d, true);
+            this.out = new Linear(p.child("out_proj"), d, d, true);
+        }
+
+        NDArray forward(NDArray q, NDArray k, NDArray v, NDArray mask) {
+            return out.forward(Attention.attend(query.forward(q), key.forward(k), value.forward(v), heads, mask, null));
+        }
+    }
+
+    /** Linear layers with ReLU between them (the reference's {@code GroundingDinoMLPPredictionHead}). */
+    private static final class Mlp {
+        private final List<Linear> layers = new ArrayList<>();
+
+        Mlp(Parameters p, long in, long hidden, long out, int count) {
+            for (int i = 0; i < count; i++) {
+                layers.add(new Linear(p.child("layers").child(Integer.toString(i)), i == 0 ? in : hidden,
+                        i == count - 1 ? out : hidden, true));
+            }
+        }
+
+        NDArray forward(NDArray x) {
+            for (int i = 0; i < layers.size(); i++) {
+                x = layers.get(i).forward(x);
+                if (i < layers.size() - 1) {
+                    x = x.getNDArrayInternal().relu();
+                }
+            }
+            return x;
+        }
+    }
+
+    /** Post-norm self-attention among each phrase's tokens (queries and keys with positions), then a ReLU MLP. */
+    private static final class TextEnhancer {
+        private final MultiheadAttention attention;
         private final LayerNorm before;
         private final Linear fc1;
         private final Linear fc2;
@@ -333,12 +600,7 @@ public final class GroundingDino implements AutoCloseable {
 
         TextEnhancer(Parameters p, GroundingDinoConfig c) {
             long d = c.dModel();
-            this.heads = c.encoderAttentionHeads() / 2;
-            Parameters a = p.child("self_attn");
-            this.query = new Linear(a.child("query"), d, d, true);
-            this.key = new Linear(a.child("key"), d, d, true);
-            this.value = new Linear(a.child("value"), d, d, true);
-            this.out = new Linear(a.child("out_proj"), d, d, true);
+            this.attention = new MultiheadAttention(p.child("self_attn"), d, c.encoderAttentionHeads() / 2);
             this.before = new LayerNorm(p.child("layer_norm_before"), d, c.layerNormEps());
             this.fc1 = new Linear(p.child("fc1"), d, c.encoderFfnDim() / 2, true);
             this.fc2 = new Linear(p.child("fc2"), c.encoderFfnDim() / 2, d, true);
@@ -349,9 +611,48 @@ public final class GroundingDino implements AutoCloseable {
         NDArray forward(NDArray text, NDArray phraseMask, NDArray positions) {
             NDArray mask = phraseMask.toType(text.getDataType(), false).neg().add(1f).mul(FLOAT_MIN).expandDims(1);
             NDArray qk = text.add(positions);
-            NDArray attended = out.forward(Attention.attend(query.forward(qk), key.forward(qk), value.forward(text), heads, mask, null));
-            NDArray h = before.forward(text.add(attended));
+            NDArray h = before.forward(text.add(attention.forward(qk, qk, text, mask)));
             return after.forward(fc2.forward(act.apply(fc1.forward(h))).add(h));
+        }
+    }
+
+    /**
+     * Post-norm self-attention of the queries, cross-attention to the text, multi-scale deformable cross-attention to
+     * the image tokens around each query's reference box, and a ReLU MLP.
+     */
+    private static final class DecoderLayer {
+        private final MultiheadAttention self;
+        private final LayerNorm selfNorm;
+        private final MultiheadAttention text;
+        private final LayerNorm textNorm;
+        private final DeformableAttention image;
+        private final LayerNorm imageNorm;
+        private final Linear fc1;
+        private final Linear fc2;
+        private final LayerNorm finalNorm;
+        private final UnaryOperator<NDArray> act;
+
+        DecoderLayer(Parameters p, GroundingDinoConfig c) {
+            long d = c.dModel();
+            int heads = c.decoderAttentionHeads();
+            this.self = new MultiheadAttention(p.child("self_attn"), d, heads);
+            this.selfNorm = new LayerNorm(p.child("self_attn_layer_norm"), d, c.layerNormEps());
+            this.text = new MultiheadAttention(p.child("encoder_attn_text"), d, heads);
+            this.textNorm = new LayerNorm(p.child("encoder_attn_text_layer_norm"), d, c.layerNormEps());
+            this.image = new DeformableAttention(p.child("encoder_attn"), d, heads, c.numFeatureLevels(), c.decoderNPoints());
+            this.imageNorm = new LayerNorm(p.child("encoder_attn_layer_norm"), d, c.layerNormEps());
+            this.fc1 = new Linear(p.child("fc1"), d, c.decoderFfnDim(), true);
+            this.fc2 = new Linear(p.child("fc2"), c.decoderFfnDim(), d, true);
+            this.finalNorm = new LayerNorm(p.child("final_layer_norm"), d, c.layerNormEps());
+            this.act = Activation.named(c.activationFunction());
+        }
+
+        NDArray forward(NDArray hidden, NDArray position, NDArray reference, Encoded e, NDArray textPadding) {
+            NDArray qk = hidden.add(position);
+            NDArray h = selfNorm.forward(hidden.add(self.forward(qk, qk, hidden, null)));
+            h = textNorm.forward(h.add(text.forward(h.add(position), e.text(), e.text(), textPadding)));
+            h = imageNorm.forward(h.add(image.forward(h.add(position), e.vision(), e.visionMask(), reference, e.shapes())));
+            return finalNorm.forward(fc2.forward(act.apply(fc1.forward(h))).add(h));
         }
     }
 

@@ -26,7 +26,9 @@ public record GroundingDinoConfig(
         Double layerNormEps,
         String activationFunction,
         Boolean twoStage,
-        Boolean embeddingInitTarget) {
+        Boolean embeddingInitTarget,
+        Boolean decoderBboxEmbedShare,
+        Boolean twoStageBboxEmbedShare) {
 
     public GroundingDinoConfig {
         if (backboneConfig == null) {
@@ -50,6 +52,12 @@ public record GroundingDinoConfig(
         activationFunction = activationFunction == null ? "relu" : activationFunction;
         twoStage = twoStage == null || twoStage;
         embeddingInitTarget = embeddingInitTarget == null || embeddingInitTarget;
+        decoderBboxEmbedShare = decoderBboxEmbedShare == null || decoderBboxEmbedShare;
+        twoStageBboxEmbedShare = twoStageBboxEmbedShare != null && twoStageBboxEmbedShare;
+        if (!twoStage || !embeddingInitTarget) {
+            throw new IllegalArgumentException("only two-stage Grounding DINO with learned query embeddings is supported "
+                    + "(the released checkpoints' two_stage and embedding_init_target)");
+        }
         if (numFeatureLevels < backboneConfig.outFeatures().size()) {
             throw new IllegalArgumentException(numFeatureLevels + " feature levels for " + backboneConfig.outFeatures().size()
                     + " backbone stages");

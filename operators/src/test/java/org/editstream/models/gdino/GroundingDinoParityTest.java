@@ -25,6 +25,7 @@ import java.util.TreeMap;
 import java.util.function.UnaryOperator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 class GroundingDinoParityTest {
     private static final String FOLDER = "grounding-dino-tiny";
@@ -91,6 +92,65 @@ class GroundingDinoParityTest {
                     golden.get("encoder_last_hidden_state_vision"), 1e-4);
             Fixtures.assertClose("encoder_last_hidden_state_text", encoded.text(), golden.get("encoder_last_hidden_state_text"), 1e-4);
         }
+    }
+
+    @Test
+    void proposalsDecoderHeadsAndBoxesEqualTheReferences() throws Exception {
+        Map<String, String> meta = Safetensors.metadata(Fixtures.path(GOLDEN));
+        ObjectMapper json = new ObjectMapper();
+        List<String> texts = Arrays.asList(json.readValue(meta.get("texts"), String[].class));
+        BertTokenizer tokenizer = BertTokenizer.load(Fixtures.path(FOLDER));
+        try (GroundingDino model = GroundingDino.load(Fixtures.path(FOLDER), Device.cpu(), DataType.FLOAT32);
+             NDManager m = model.manager().newSubManager()) {
+            Map<String, NDArray> golden = Fixtures.golden(m, GOLDEN);
+            GroundingText text = GroundingText.of(tokenizer, texts).truncated(model.config().maxTextLen());
+            GroundingDino.Detection d = model.detect(model.encode(golden.get("pixel_values"), golden.get("pixel_mask"), text));
+            assertCloseWithInfinities("enc_outputs_class", d.proposalClass(), golden.get("enc_outputs_class"), 1e-4);
+            assertCloseWithInfinities("enc_outputs_coord_logits", d.proposalBoxes(), golden.get("enc_outputs_coord_logits"), 1e-4);
+            Fixtures.assertClose("init_reference_points", d.initialBoxes(), golden.get("init_reference_points"), 1e-4);
+            Fixtures.assertClose("intermediate_hidden_states", d.hidden(), golden.get("intermediate_hidden_states"), 1e-4);
+            Fixtures.assertClose("intermediate_reference_points", d.references(), golden.get("intermediate_reference_points"), 1e-4);
+            long layers = d.hidden().getShape().get(1);
+            Fixtures.assertClose("last_hidden_state", d.hidden().get(":, " + (layers - 1)), golden.get("last_hidden_state"), 1e-4);
+            assertCloseWithInfinities("logits", d.logits(), golden.get("logits"), 5e-4);
+            Fixtures.assertClose("pred_boxes", d.boxes(), golden.get("pred_boxes"), 1e-4);
+
+            float threshold = Float.parseFloat(meta.get("threshold"));
+            float textThreshold = Float.parseFloat(meta.get("text_threshold"));
+            JsonNode sizes = json.readTree(meta.get("target_sizes_hw"));
+            JsonNode labels = json.readTree(meta.get("result_labels"));
+            for (int i = 0; i < texts.size(); i++) {
+                List<GroundingDino.Box> boxes = GroundingDino.boxes(d.logits().get(i), d.boxes().get(i), text.ids()[i],
+                        threshold, textThreshold, sizes.get(i).get(0).asInt(), sizes.get(i).get(1).asInt(), tokenizer);
+                float[] scores = golden.get("result" + i + "_scores").toFloatArray();
+                float[] corners = golden.get("result" + i + "_boxes").toFloatArray();
+                assertThat(boxes).as("boxes of image %d", i).hasSize(scores.length);
+                for (int k = 0; k < boxes.size(); k++) {
+                    assertThat(boxes.get(k).score()).as("score %d of image %d", k, i).isCloseTo(scores[k], within(1e-4f));
+                    for (int c = 0; c < 4; c++) {
+                        assertThat(boxes.get(k).corners()[c]).as("corner %d of box %d of image %d", c, k, i)
+                                .isCloseTo(corners[k * 4 + c], within(1e-2f));
+                    }
+                    assertThat(boxes.get(k).phrase()).as("phrase %d of image %d", k, i).isEqualTo(labels.get(i).get(k).asText());
+                }
+            }
+        }
+    }
+
+    /** Infinities in the same places, the finite values within {@code tolerance}. */
+    private static void assertCloseWithInfinities(String what, NDArray actual, NDArray expected, double tolerance) {
+        assertThat(actual.getShape()).as(what + " shape").isEqualTo(expected.getShape());
+        float[] a = actual.toFloatArray();
+        float[] e = expected.toFloatArray();
+        double worst = 0;
+        for (int i = 0; i < a.length; i++) {
+            if (Float.isInfinite(e[i]) || Float.isInfinite(a[i])) {
+                assertThat(a[i]).as("%s[%d]", what, i).isEqualTo(e[i]);
+            } else {
+                worst = Math.max(worst, Math.abs(a[i] - e[i]));
+            }
+        }
+        assertThat(worst).as(what + ": max abs diff of the finite values").isLessThanOrEqualTo(tolerance);
     }
 
     @Test
