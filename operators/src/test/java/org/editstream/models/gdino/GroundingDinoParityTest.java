@@ -32,6 +32,16 @@ class GroundingDinoParityTest {
     private static final String GOLDEN = FOLDER + "/golden/gdino.safetensors";
 
     @Test
+    void buildsTheParametersOfTheReleasedCheckpoints() {
+        for (String name : List.of("grounding-dino-tiny.json", "grounding-dino-base.json")) {
+            JsonNode manifest = Manifests.read(name);
+            WeightSet recording = WeightSet.recording();
+            new GroundingDino(null, recording.root(), Manifests.config(manifest, GroundingDinoConfig.class));
+            Manifests.assertMatches(manifest, recording.requested());
+        }
+    }
+
+    @Test
     void theSwinOfTheReleasedCheckpointsHasTheirBackbonesTensors() {
         String prefix = "model.backbone.conv_encoder.model.";
         for (String name : List.of("grounding-dino-tiny.json", "grounding-dino-base.json")) {
