@@ -114,7 +114,7 @@ public final class EditStreamJob {
         if (enabled.enabled().stream().anyMatch(RecipeBook.GENERATED::contains)) {
             RecipeBook.Tools tools = config.tools();
             lines.add("Generation: " + tools.diffusionSteps() + " DDIM steps, " + tools.generationBatch()
-                    + " pair(s) per UNet pass" + (tools.grounder() == null ? "" : ", objects grounded by " + tools.grounder()));
+                    + " pair(s) per UNet pass" + (tools.grounderClass() == null ? "" : ", objects grounded by " + tools.grounderClass()));
         }
         lines.add("Task check: all-MiniLM-L6-v2 task predictor, relabel or reject at a lead of " + config.filters().minTaskLead());
         return lines;

@@ -35,7 +35,9 @@ public record ModelsFolder(String root) implements Serializable {
         /** ViTPose: the pose task (with a grounder for the person boxes). */
         POSE("pose", Set.of(Capability.POSE)),
         /** SegFormer fine-tuned on ADE20K: the segmentation-map task. */
-        SEGMAP("segmap", Set.of(Capability.SEGMENTATION_MAP));
+        SEGMAP("segmap", Set.of(Capability.SEGMENTATION_MAP)),
+        /** Grounding DINO: the built-in object grounder (boxes of named objects). */
+        GROUNDING("grounding-dino", Set.of(Capability.GROUNDING));
 
         private final String folder;
         private final Set<Capability> gives;
@@ -63,6 +65,8 @@ public record ModelsFolder(String root) implements Serializable {
                 case CLIP -> Files.isRegularFile(dir.resolve("config.json"));
                 case SAM, DEPTH, DINO, POSE, SEGMAP -> Files.isRegularFile(dir.resolve("config.json"))
                         && Files.isRegularFile(dir.resolve("model.safetensors"));
+                case GROUNDING -> Files.isRegularFile(dir.resolve("config.json"))
+                        && Files.isRegularFile(dir.resolve("model.safetensors")) && Files.isRegularFile(dir.resolve("vocab.txt"));
             };
         }
     }

@@ -73,8 +73,19 @@ public final class RecipeBook implements AutoCloseable {
         public GenerationHost.Settings generation() {
             ModelsFolder found = modelsFolder();
             return new GenerationHost.Settings(diffusionFolder(), found.folderOf(ModelsFolder.Family.INPAINTING), clipFolder(),
-                    grounder, models == null ? null : Path.of(models), diffusionSteps, generationBatch, GENERATION_WAIT,
+                    grounderClass(), models == null ? null : Path.of(models), diffusionSteps, generationBatch, GENERATION_WAIT,
                     regionGivenImage);
+        }
+
+        /**
+         * The grounder's class: the one given, else the built-in Grounding DINO when the models folder has one, else
+         * null (the tasks that ground objects are disabled then).
+         */
+        public String grounderClass() {
+            if (grounder != null) {
+                return grounder;
+            }
+            return modelsFolder().has(ModelsFolder.Family.GROUNDING) ? GroundingDinoGrounder.class.getName() : null;
         }
 
         /** What the models folder holds. */
@@ -111,8 +122,8 @@ public final class RecipeBook implements AutoCloseable {
             found.add(Capability.FONTS);
         }
         found.addAll(tools.modelsFolder().capabilities());
-        if (tools.grounder() != null) {
-            // a grounder gives the object's box and its segmentation
+        if (tools.grounderClass() != null) {
+            // a grounder gives the object's box and its segmentation (a box-filled one without SAM)
             found.add(Capability.GROUNDING);
             found.add(Capability.SEGMENTATION);
         }
@@ -151,11 +162,11 @@ public final class RecipeBook implements AutoCloseable {
         if (tasks.contains(Task.POSE)) {
             Path folder = tools.modelsFolder().find(ModelsFolder.Family.POSE).orElseThrow(() -> new IllegalStateException(
                     "the pose task is enabled but there is no pose model: " + Capability.POSE.description()));
-            if (tools.grounder() == null) {
+            if (tools.grounderClass() == null) {
                 throw new IllegalStateException("the pose task is enabled but there is no grounder to find the persons: "
                         + Capability.GROUNDING.description());
             }
-            ObjectGrounder grounder = ObjectGrounder.load(tools.grounder(), tools.models() == null ? null : Path.of(tools.models()));
+            ObjectGrounder grounder = ObjectGrounder.load(tools.grounderClass(), tools.models() == null ? null : Path.of(tools.models()));
             recipes.put(Task.POSE, new PoseRecipe(grounder, PoseHost.forFolder(folder)));
         }
         if (tasks.contains(Task.SEGMAP)) {

@@ -4,8 +4,9 @@ package org.editstream.tasks;
 public enum Capability {
     DIFFUSION("a text-to-image diffusion model (--models DIR/diffusion)"),
     INPAINTING("an inpainting diffusion model (--models DIR/inpainting: a pipeline, or just its unet/)"),
-    GROUNDING("an object grounder (--grounder CLASS, an org.editstream.perception.ObjectGrounder)"),
-    SEGMENTATION("object segmentation (from the --grounder)"),
+    GROUNDING("an object grounder (Grounding DINO in --models DIR/grounding-dino, or --grounder CLASS, an "
+            + "org.editstream.perception.ObjectGrounder)"),
+    SEGMENTATION("object segmentation (from the grounder, or SAM in --models DIR/sam)"),
     CLIP("a CLIP model (--models DIR/clip)"),
     OCR("Tesseract OCR with English data (apt-get install tesseract-ocr-eng, or --tessdata DIR)"),
     FONTS("TrueType fonts for Java2D (apt-get install fonts-dejavu-core)"),
