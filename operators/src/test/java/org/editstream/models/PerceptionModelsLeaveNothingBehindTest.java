@@ -69,6 +69,26 @@ class PerceptionModelsLeaveNothingBehindTest {
     }
 
     @Test
+    void groundingDino() {
+        BufferedImage image = image();
+        Path folder = Fixtures.path("grounding-dino-tiny");
+        org.editstream.models.gdino.BertTokenizer tokenizer = org.editstream.models.gdino.BertTokenizer.load(folder);
+        org.editstream.models.gdino.GroundingDinoProcessor processor = org.editstream.models.gdino.GroundingDinoProcessor.load(folder);
+        try (org.editstream.models.gdino.GroundingDino model = org.editstream.models.gdino.GroundingDino.load(folder, Device.cpu(),
+                DataType.FLOAT32)) {
+            assertLeavesNothing("grounding dino", model.manager(), () -> {
+                try (NDManager m = model.manager().newSubManager()) {
+                    var pixels = processor.pixels(m, List.of(image, image));
+                    var text = org.editstream.models.gdino.GroundingText.of(tokenizer, List.of("a cat.", "a green disc. a dog."));
+                    var d = model.detect(model.encode(pixels.values(), pixels.mask(), text));
+                    org.editstream.models.gdino.GroundingDino.boxes(d.logits().get(0), d.boxes().get(0), text.ids()[0], 0f, 0f,
+                            56, 72, tokenizer);
+                }
+            });
+        }
+    }
+
+    @Test
     void samDepthAnythingAndDino(@TempDir Path dino) throws Exception {
         BufferedImage image = image();
         try (SegmentAnything sam = SegmentAnything.load(Fixtures.path("sam-tiny"), Device.cpu(), DataType.FLOAT32)) {

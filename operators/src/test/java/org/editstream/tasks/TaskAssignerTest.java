@@ -22,7 +22,7 @@ class TaskAssignerTest {
     void tasksMissingATooOrARecipeAreDisabledWithAReason() {
         assertThat(enabled.enabled()).containsExactlyInAnyOrder(Task.COLOR, Task.SKETCH);
         assertThat(enabled.whyDisabled(Task.TEXT)).contains("Tesseract");
-        assertThat(enabled.whyDisabled(Task.LOCAL)).contains("diffusion").contains("object grounder (--grounder CLASS");
+        assertThat(enabled.whyDisabled(Task.LOCAL)).contains("diffusion").contains("object grounder (Grounding DINO in --models DIR/grounding-dino");
         assertThat(enabled.disabled()).hasSize(14);
     }
 

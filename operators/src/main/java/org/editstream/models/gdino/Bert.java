@@ -1,6 +1,7 @@
 package org.editstream.models.gdino;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import org.editstream.models.Parameters;
 import org.editstream.models.Scoped;
 import org.editstream.models.nn.Activation;
@@ -51,13 +52,23 @@ public final class Bert {
      * @return the last hidden states [B, T, hidden]
      */
     public NDArray forward(NDArray ids, NDArray positionIds, NDArray mask) {
-        NDArray x = embeddingNorm.forward(words.get(ids).add(positions.get(positionIds)).add(tokenTypes.get("0")));
+        // lookups of weights land in the weights' manager: each is moved to the request's before it is used
+        NDManager m = ids.getManager();
+        NDArray x = inScope(words.get(ids), m);
+        x = x.add(inScope(positions.get(positionIds), m)).add(inScope(tokenTypes.get("0"), m));
+        x = embeddingNorm.forward(x);
         // masked pairs get the float minimum, as the reference's extended attention mask
         NDArray additive = mask.toType(x.getDataType(), false).neg().add(1f).mul(-Float.MAX_VALUE).expandDims(1);
         for (Layer layer : layers) {
             x = Scoped.apply(in -> layer.forward(in[0], in[1]), x, additive);
         }
         return x;
+    }
+
+    /** {@code a}, attached to {@code m}. */
+    static NDArray inScope(NDArray a, NDManager m) {
+        a.attach(m);
+        return a;
     }
 
     private static final class Layer {

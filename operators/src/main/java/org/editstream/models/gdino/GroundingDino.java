@@ -183,7 +183,7 @@ public final class GroundingDino implements AutoCloseable {
             shapes.add(new long[] {h, w});
             NDArray pos = LevelPositions.embedding(mask, (int) (d / 2), config.positionalEmbeddingTemperature());
             positions.add(pos.reshape(pos.getShape().get(0), d, h * w).transpose(0, 2, 1)
-                    .add(levelEmbedding.get(l).reshape(1, 1, d)));
+                    .add(Bert.inScope(levelEmbedding.get(l), m).reshape(1, 1, d)));
         }
         NDArray vision = DeformableAttention.flatten(levels);
         NDArray position = NDArrays.concat(positions, 1);
@@ -366,7 +366,8 @@ public final class GroundingDino implements AutoCloseable {
         NDArray ratios = m.create(ratio, new Shape(batch, 1, e.shapes().size(), 4));
         NDArray textPadding = e.textMask().eq(0).toType(DataType.FLOAT32, false).mul(FLOAT_MIN)
                 .reshape(batch, 1, 1, e.textMask().getShape().get(1));
-        NDArray hidden = queryEmbeddings.expandDims(0).repeat(0, batch);
+        NDArray queries0 = queryEmbeddings.expandDims(0);
+        NDArray hidden = Bert.inScope(queries0, m).repeat(0, batch);
         NDList states = new NDList();
         NDList references = new NDList();
         for (int i = 0; i < decoder.size(); i++) {
