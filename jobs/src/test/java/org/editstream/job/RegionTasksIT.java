@@ -164,9 +164,9 @@ class RegionTasksIT {
 
             Rejection unicorn = rejections.get("r-unicorn");
             assertThat(unicorn).as("the ungroundable object is rejected; sample: " + samples.get("r-unicorn")).isNotNull();
-            assertThat(unicorn.getReason()).isEqualTo(Reason.RECIPE_FAILED);
+            assertThat(unicorn.getReason()).isEqualTo(Reason.OBJECT_NOT_FOUND);
             assertThat(unicorn.getStage()).isEqualTo(Stage.GENERATE);
-            assertThat(unicorn.getDetail()).contains("found no 'unicorn'");
+            assertThat(unicorn.getDetail()).contains("did not find \"unicorn\"").contains("best score");
 
             // the MiniCluster runs in this JVM: the host it used is this one, and it ran every generated request
             var stats = GenerationHost.of(config.tools().generation()).stats();

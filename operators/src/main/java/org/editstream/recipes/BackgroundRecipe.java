@@ -82,8 +82,11 @@ public final class BackgroundRecipe {
                 ? generator.textToImage(inputCaption, "", steps, StyleRecipe.INPUT_GUIDANCE, inputSeed, width, height,
                 StableDiffusion.StepListener.NONE)
                 : Images.resized(given, width, height);
-        ObjectGrounder.Grounding grounding = grounder.ground(input, subject).orElseThrow(() -> new Refusal(
-                Reason.RECIPE_FAILED, "the grounder found no '" + subject + "' in the input image"));
+        ObjectGrounder.Detections detections = grounder.groundAll(input, subject);
+        if (detections.found().isEmpty()) {
+            throw GroundedRecipe.notFound(subject, detections.bestScore());
+        }
+        ObjectGrounder.Grounding grounding = detections.found().get(0);
         BufferedImage mask = Masks.of(Masks.Kind.BACKGROUND, grounding.segmentation(), grounding.box());
         float[] soft = Masks.values(mask);
         List<EditPair> made = new ArrayList<>();

@@ -4,6 +4,8 @@ import org.editstream.imaging.TextRenderer;
 import org.editstream.perception.DepthHost;
 import org.editstream.perception.ObjectGrounder;
 import org.editstream.perception.PoseHost;
+import org.editstream.perception.SamGrounder;
+import org.editstream.perception.SamHost;
 import org.editstream.perception.SegmapHost;
 import org.editstream.perception.Tessdata;
 import org.editstream.perception.TesseractTextRecognizer;
@@ -15,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -29,7 +32,8 @@ public final class RecipeBook implements AutoCloseable {
             Task.ADD, Task.BACKGROUND);
     /** Tasks that have a recipe class in this build. */
     public static final Set<Task> TASKS_WITH_RECIPE = EnumSet.of(Task.COLOR, Task.SKETCH, Task.TEXT, Task.GLOBAL, Task.STYLE,
-            Task.LOCAL, Task.TEXTURE, Task.REMOVE, Task.ADD, Task.BACKGROUND, Task.DEPTH, Task.NORMAL, Task.POSE, Task.SEGMAP);
+            Task.LOCAL, Task.TEXTURE, Task.REMOVE, Task.ADD, Task.BACKGROUND, Task.DEPTH, Task.NORMAL, Task.POSE, Task.SEGMAP,
+            Task.DETECT, Task.SEGMENT);
 
     private final Map<Task, Recipe> recipes;
     private final TesseractTextRecognizer ocr;
@@ -78,14 +82,16 @@ public final class RecipeBook implements AutoCloseable {
         }
 
         /**
-         * The grounder's class: the one given, else the built-in Grounding DINO when the models folder has one, else
-         * null (the tasks that ground objects are disabled then).
+         * The grounder's class: the one given, else the built-in Grounding DINO when the models folder has it and SAM
+         * (the boxes Grounding DINO's, the masks SAM's), else null (the tasks that ground objects are disabled then).
          */
         public String grounderClass() {
             if (grounder != null) {
                 return grounder;
             }
-            return modelsFolder().has(ModelsFolder.Family.GROUNDING) ? GroundingDinoGrounder.class.getName() : null;
+            ModelsFolder found = modelsFolder();
+            return found.has(ModelsFolder.Family.GROUNDING) && found.has(ModelsFolder.Family.SAM)
+                    ? GroundingDinoGrounder.class.getName() : null;
         }
 
         /** What the models folder holds. */
@@ -168,6 +174,22 @@ public final class RecipeBook implements AutoCloseable {
             }
             ObjectGrounder grounder = ObjectGrounder.load(tools.grounderClass(), tools.models() == null ? null : Path.of(tools.models()));
             recipes.put(Task.POSE, new PoseRecipe(grounder, PoseHost.forFolder(folder)));
+        }
+        if (tasks.contains(Task.DETECT) || tasks.contains(Task.SEGMENT)) {
+            if (tools.grounderClass() == null) {
+                throw new IllegalStateException("the detect or segment task is enabled but there is no grounder: "
+                        + Capability.GROUNDING.description());
+            }
+            ObjectGrounder grounder = ObjectGrounder.load(tools.grounderClass(), tools.models() == null ? null : Path.of(tools.models()));
+            Path sam = tools.modelsFolder().folderOf(ModelsFolder.Family.SAM);
+            if (sam != null) {
+                grounder = new SamGrounder(grounder, SamHost.forFolder(sam)); // the grounder's box, SAM's mask
+            }
+            for (Task task : List.of(Task.DETECT, Task.SEGMENT)) {
+                if (tasks.contains(task)) {
+                    recipes.put(task, new GroundedRecipe(task, grounder));
+                }
+            }
         }
         if (tasks.contains(Task.SEGMAP)) {
             Path folder = tools.modelsFolder().find(ModelsFolder.Family.SEGMAP).orElseThrow(() -> new IllegalStateException(

@@ -125,8 +125,11 @@ public final class RegionRecipe {
             // the source branch of every candidate's run starts from the same noise and guidance: this is its image
             grounded = sd.textToImage(source, "", steps, guidance, noiseSeed, width, height, StableDiffusion.StepListener.NONE);
         }
-        ObjectGrounder.Grounding grounding = grounder.ground(grounded, groundName).orElseThrow(() -> new Refusal(
-                Reason.RECIPE_FAILED, "the grounder found no '" + groundName + "' in the generated image"));
+        ObjectGrounder.Detections detections = grounder.groundAll(grounded, groundName);
+        if (detections.found().isEmpty()) {
+            throw GroundedRecipe.notFound(groundName, detections.bestScore());
+        }
+        ObjectGrounder.Grounding grounding = detections.found().get(0);
 
         List<Masks.Kind> kinds = new ArrayList<>();
         List<BufferedImage> masks = new ArrayList<>();

@@ -87,6 +87,9 @@ class GroundingDinoGrounderTest {
         assertThatThrownBy(() -> new GroundingDinoGrounder(models))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no Grounding DINO");
         Files.createSymbolicLink(models.resolve(ModelsFolder.Family.GROUNDING.folderName()), Fixtures.path(FOLDER).toAbsolutePath());
+        assertThat(new RecipeBook.Tools(null, models.toString(), 30, null, 1, false).grounderClass())
+                .as("Grounding DINO without SAM").isNull();
+        Files.createSymbolicLink(models.resolve(ModelsFolder.Family.SAM.folderName()), Fixtures.path("sam-tiny").toAbsolutePath());
         RecipeBook.Tools found = new RecipeBook.Tools(null, models.toString(), 30, null, 1, false);
         assertThat(found.grounderClass()).isEqualTo(GroundingDinoGrounder.class.getName());
         assertThat(RecipeBook.capabilities(found)).contains(org.editstream.tasks.Capability.GROUNDING);

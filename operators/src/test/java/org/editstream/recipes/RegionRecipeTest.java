@@ -149,8 +149,8 @@ class RegionRecipeTest {
         RegionRecipe recipe = new RegionRecipe(TinyPipeline.get(), none, (c, caption) -> 0, 2, SIZE, SIZE, 1, 1);
         Refusal r = catchThrowableOfType(Refusal.class,
                 () -> recipe.make(Task.REMOVE, INPUT, "a photo of the grass", "dog", new SplittableRandom(1)));
-        assertThat(r.reason()).isEqualTo(Reason.RECIPE_FAILED);
-        assertThat(r.detail()).contains("no 'dog'");
+        assertThat(r.reason()).isEqualTo(Reason.OBJECT_NOT_FOUND);
+        assertThat(r.detail()).contains("did not find \"dog\"").contains("best score: not given");
     }
 
     private static double meanDifference(BufferedImage a, BufferedImage b, int x0, int x1) {
