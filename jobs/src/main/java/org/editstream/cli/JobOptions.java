@@ -92,6 +92,14 @@ public class JobOptions {
                     + "(default: ${DEFAULT-VALUE}).")
     RegionInput regionInput;
 
+    /** --mask-area's two values. */
+    private double[] maskAreaRange() {
+        if (maskArea == null || maskArea.length != 2) {
+            throw new IllegalArgumentException("--mask-area takes MIN,MAX, e.g. 0.01,0.9");
+        }
+        return maskArea;
+    }
+
     /** What the region recipes edit. */
     enum RegionInput { generated, given }
 
@@ -104,6 +112,11 @@ public class JobOptions {
     @Option(names = "--clip-min", description = "CLIP minimum of a task, as TASK.METRIC=VALUE with METRIC image, direction or output, "
             + "e.g. global.direction=0.15 (repeatable; defaults: InstructPix2Pix's 0.75 / 0.2 / 0.2 for generated tasks; needs --models DIR/clip).")
     Map<String, Double> clipMinimum = new LinkedHashMap<>();
+
+    @Option(names = "--mask-area", defaultValue = "0.01,0.9", split = ",", arity = "1",
+            description = "Mask-area filter: the least and most fraction of the image a region edit's mask may cover, as MIN,MAX "
+                    + "(default: ${DEFAULT-VALUE}, UltraEdit's; judges local, remove, add, texture, background and segment).")
+    double[] maskArea;
 
     @Option(names = "--max-structure-l1", description = "Structure filter: the maximum depth-map L1 of a task's pairs, "
             + "e.g. global=0.3 (repeatable; defaults: color 0.1, text 0.1, texture 0.15, global 0.2, style 0.25; needs --models DIR/depth).")
@@ -218,7 +231,7 @@ public class JobOptions {
                 .filters(FilterSettings.defaults().withMinPixelChange(tasksOf(minPixelChange, "--min-pixel-change"))
                         .withClipMinimum(clipMinimums(clipMinimum)).withMinTaskLead(minTaskLead)
                         .withMaxStructureL1(tasksOf(maxStructureL1, "--max-structure-l1"))
-                        .withMinDinoSimilarity(tasksOf(minDino, "--min-dino")))
+                        .withMinDinoSimilarity(tasksOf(minDino, "--min-dino")).withMaskArea(maskAreaRange()[0], maskAreaRange()[1]))
                 .captionsTopic(captionsTopic).samplesTopic(samplesTopic).rejectionsTopic(rejectionsTopic)
                 .groupId(groupId).transactionalIdPrefix(transactionalIdPrefix)
                 .parallelism(parallelism).checkpointInterval(checkpointInterval).checkpointDirectory(checkpointDir)

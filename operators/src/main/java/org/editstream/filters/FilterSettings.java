@@ -23,9 +23,12 @@ import java.util.Set;
  * @param minTaskLead       the task check's lead ({@link TaskCheck})
  * @param maxStructureL1    overrides of the structure maximum, per task
  * @param minDinoSimilarity overrides of the DINO similarity minimum, per task
+ * @param minMaskArea       the least fraction of the image a region edit's mask may cover ({@link MaskAreaFilter})
+ * @param maxMaskArea       the most
  */
 public record FilterSettings(Map<ScoreThreshold.Metric, Map<Task, Double>> clipMinimum, Map<Task, Double> minPixelChange,
-                             double minTaskLead, Map<Task, Double> maxStructureL1, Map<Task, Double> minDinoSimilarity)
+                             double minTaskLead, Map<Task, Double> maxStructureL1, Map<Task, Double> minDinoSimilarity,
+                             double minMaskArea, double maxMaskArea)
         implements Serializable {
 
     /** UltraEdit's DINO similarity filter (Zhao et al. 2024): at least 0.4. */
@@ -41,27 +44,33 @@ public record FilterSettings(Map<ScoreThreshold.Metric, Map<Task, Double>> clipM
             Task.COLOR, 0.10, Task.TEXT, 0.10, Task.TEXTURE, 0.15, Task.GLOBAL, 0.20, Task.STYLE, 0.25);
 
     public static FilterSettings defaults() {
-        return new FilterSettings(Map.of(), Map.of(), TaskCheck.DEFAULT_MIN_LEAD, Map.of(), Map.of());
+        return new FilterSettings(Map.of(), Map.of(), TaskCheck.DEFAULT_MIN_LEAD, Map.of(), Map.of(), MaskAreaFilter.DEFAULT_MIN,
+                MaskAreaFilter.DEFAULT_MAX);
     }
 
     public FilterSettings withMinPixelChange(Map<Task, Double> value) {
-        return new FilterSettings(clipMinimum, value, minTaskLead, maxStructureL1, minDinoSimilarity);
+        return new FilterSettings(clipMinimum, value, minTaskLead, maxStructureL1, minDinoSimilarity, minMaskArea, maxMaskArea);
     }
 
     public FilterSettings withClipMinimum(Map<ScoreThreshold.Metric, Map<Task, Double>> value) {
-        return new FilterSettings(value, minPixelChange, minTaskLead, maxStructureL1, minDinoSimilarity);
+        return new FilterSettings(value, minPixelChange, minTaskLead, maxStructureL1, minDinoSimilarity, minMaskArea, maxMaskArea);
     }
 
     public FilterSettings withMinTaskLead(double value) {
-        return new FilterSettings(clipMinimum, minPixelChange, value, maxStructureL1, minDinoSimilarity);
+        return new FilterSettings(clipMinimum, minPixelChange, value, maxStructureL1, minDinoSimilarity, minMaskArea, maxMaskArea);
     }
 
     public FilterSettings withMaxStructureL1(Map<Task, Double> value) {
-        return new FilterSettings(clipMinimum, minPixelChange, minTaskLead, value, minDinoSimilarity);
+        return new FilterSettings(clipMinimum, minPixelChange, minTaskLead, value, minDinoSimilarity, minMaskArea, maxMaskArea);
     }
 
     public FilterSettings withMinDinoSimilarity(Map<Task, Double> value) {
-        return new FilterSettings(clipMinimum, minPixelChange, minTaskLead, maxStructureL1, value);
+        return new FilterSettings(clipMinimum, minPixelChange, minTaskLead, maxStructureL1, value, minMaskArea, maxMaskArea);
+    }
+
+    public FilterSettings withMaskArea(double min, double max) {
+        new MaskAreaFilter(min, max); // the range's checks
+        return new FilterSettings(clipMinimum, minPixelChange, minTaskLead, maxStructureL1, minDinoSimilarity, min, max);
     }
 
     /** The structure maximum of each task it judges: the defaults, then the overrides. */
@@ -80,13 +89,14 @@ public record FilterSettings(Map<ScoreThreshold.Metric, Map<Task, Double>> clipM
     }
 
     /**
-     * The filters in the order they run: pixel change; then with a CLIP model image, direction and output similarity
+     * The filters in the order they run: pixel change, mask area; then with a CLIP model image, direction and output similarity
      * for the generated tasks and for every task given an override; with a DINO model the DINO minimum likewise; with a
      * depth model the structure maximum.
      */
     public FilterChain chain(boolean withClip, boolean withDino, boolean withDepth, Set<Task> generated) {
         List<Filter> filters = new ArrayList<>();
         filters.add(new PixelChangeFilter(minPixelChange));
+        filters.add(new MaskAreaFilter(minMaskArea, maxMaskArea));
         if (withClip) {
             for (ScoreThreshold.Metric metric : List.of(ScoreThreshold.Metric.CLIP_IMAGE, ScoreThreshold.Metric.CLIP_DIRECTION,
                     ScoreThreshold.Metric.CLIP_OUTPUT)) {

@@ -76,6 +76,7 @@ public final class SampleMaker {
                 .build();
         Scores scores = Scores.newBuilder()
                 .setPixelL1((float) Images.meanAbsoluteDifference(pair.input(), pair.edited()))
+                .setMaskArea(pair.mask() == null ? null : (float) Masks.coverage(pair.mask()))
                 .build();
         Lineage lineage = Lineage.newBuilder()
                 .setLlmModel(TemplateInstructionWriter.WRITER.equals(instruction.getWriter()) ? null : instruction.getWriter())

@@ -14,12 +14,12 @@ class FilterSettingsTest {
         FilterSettings settings = FilterSettings.defaults().withClipMinimum(Map.of(
                 ScoreThreshold.Metric.CLIP_DIRECTION, Map.of(Task.GLOBAL, 0.15, Task.COLOR, 0.05)));
         assertThat(settings.chain(false, false, false, EnumSet.of(Task.GLOBAL)).filters()).extracting(Filter::name)
-                .containsExactly("FILTER_PIXEL_L1");
+                .containsExactly("FILTER_PIXEL_L1", "FILTER_MASK_AREA");
         FilterChain chain = settings.chain(true, false, false, EnumSet.of(Task.GLOBAL));
         assertThat(chain.filters()).extracting(Filter::name)
-                .containsExactly("FILTER_PIXEL_L1", "FILTER_CLIP_IMG", "FILTER_CLIP_DIR", "FILTER_CLIP_OUT");
-        ScoreThreshold image = (ScoreThreshold) chain.filters().get(1);
-        ScoreThreshold direction = (ScoreThreshold) chain.filters().get(2);
+                .containsExactly("FILTER_PIXEL_L1", "FILTER_MASK_AREA", "FILTER_CLIP_IMG", "FILTER_CLIP_DIR", "FILTER_CLIP_OUT");
+        ScoreThreshold image = (ScoreThreshold) chain.filters().get(2);
+        ScoreThreshold direction = (ScoreThreshold) chain.filters().get(3);
         assertThat(image.limits()).containsExactly(Map.entry(Task.GLOBAL, 0.75));
         assertThat(direction.limits()).containsOnly(Map.entry(Task.GLOBAL, 0.15), Map.entry(Task.COLOR, 0.05));
     }
@@ -29,14 +29,41 @@ class FilterSettingsTest {
         FilterSettings settings = FilterSettings.defaults().withMinDinoSimilarity(Map.of(Task.COLOR, 0.8))
                 .withMaxStructureL1(Map.of(Task.GLOBAL, 0.3, Task.LOCAL, 0.2));
         FilterChain chain = settings.chain(false, true, true, EnumSet.of(Task.GLOBAL, Task.STYLE));
-        assertThat(chain.filters()).extracting(Filter::name).containsExactly("FILTER_PIXEL_L1", "FILTER_DINO", "FILTER_STRUCTURE");
-        ScoreThreshold dino = (ScoreThreshold) chain.filters().get(1);
+        assertThat(chain.filters()).extracting(Filter::name)
+                .containsExactly("FILTER_PIXEL_L1", "FILTER_MASK_AREA", "FILTER_DINO", "FILTER_STRUCTURE");
+        ScoreThreshold dino = (ScoreThreshold) chain.filters().get(2);
         assertThat(dino.limits()).containsOnly(Map.entry(Task.GLOBAL, FilterSettings.DINO_MINIMUM),
                 Map.entry(Task.STYLE, FilterSettings.DINO_MINIMUM), Map.entry(Task.COLOR, 0.8));
-        ScoreThreshold structure = (ScoreThreshold) chain.filters().get(2);
+        ScoreThreshold structure = (ScoreThreshold) chain.filters().get(3);
         assertThat(structure.limits()).containsEntry(Task.GLOBAL, 0.3).containsEntry(Task.LOCAL, 0.2)
                 .containsEntry(Task.COLOR, FilterSettings.STRUCTURE_DEFAULTS.get(Task.COLOR)).doesNotContainKey(Task.REMOVE);
         assertThat(settings.structureTasks()).isEqualTo(structure.limits().keySet());
-        assertThat(settings.chain(false, false, false, EnumSet.of(Task.GLOBAL)).filters()).hasSize(1);
+        assertThat(settings.chain(false, false, false, EnumSet.of(Task.GLOBAL)).filters()).hasSize(2);
+    }
+
+    @Test
+    void theMaskAreaRangeIsUltraEditsUnlessGivenAndJudgesRegionEditsOnly() throws Exception {
+        FilterSettings defaults = FilterSettings.defaults();
+        assertThat(defaults.minMaskArea()).isEqualTo(0.01);
+        assertThat(defaults.maxMaskArea()).isEqualTo(0.90);
+        MaskAreaFilter filter = new MaskAreaFilter(0.05, 0.5);
+        assertThat(filter.failure(sample(Task.LOCAL, 0.2f))).isEmpty();
+        assertThat(filter.failure(sample(Task.LOCAL, 0.01f))).contains("0.0100 < 0.0500 of the image");
+        assertThat(filter.failure(sample(Task.SEGMENT, 0.7f))).contains("0.7000 > 0.5000 of the image");
+        assertThat(filter.failure(sample(Task.DETECT, 0.001f))).as("detect's mask is its outlines").isEmpty();
+        assertThat(filter.failure(sample(Task.REMOVE, null))).as("no mask").isEmpty();
+        FilterChain chain = defaults.withMaskArea(0.05, 0.5).chain(false, false, false, EnumSet.noneOf(Task.class));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> chain.check(sample(Task.ADD, 0.9f)))
+                .hasMessageContaining("FILTER_MASK_AREA: 0.9000 > 0.5000");
+        chain.check(sample(Task.ADD, 0.3f));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> defaults.withMaskArea(0.5, 0.2))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static org.editstream.schema.EditSample sample(Task task, Float maskArea) {
+        org.editstream.schema.EditSample s = new org.editstream.schema.EditSample();
+        s.setTask(task);
+        s.setScores(org.editstream.schema.Scores.newBuilder().setPixelL1(0.2f).setMaskArea(maskArea).build());
+        return s;
     }
 }

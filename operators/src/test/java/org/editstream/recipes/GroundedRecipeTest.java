@@ -135,6 +135,12 @@ class GroundedRecipeTest {
         assertThat(painted).isPositive();
         assertThat(Double.parseDouble(pair.parameters().get("mask_fraction"))).isCloseTo((double) painted / (W * H),
                 org.assertj.core.api.Assertions.within(0.001));
+        // the sample records the mask's area for the mask-area filter
+        org.editstream.schema.EditRequest request = org.editstream.schema.EditRequest.newBuilder()
+                .setCaption(org.editstream.schema.CaptionEvent.newBuilder().setId("c-1").setCaption("two balls on a table").build())
+                .setTask(Task.SEGMENT).setSeed(1L).setInstruction(instruction("ball")).build();
+        org.editstream.schema.EditSample sample = SampleMaker.assemble(request, "segment-paint", pair, "test");
+        assertThat(sample.getScores().getMaskArea()).isCloseTo((float) painted / (W * H), org.assertj.core.api.Assertions.within(1e-6f));
     }
 
     @Test
