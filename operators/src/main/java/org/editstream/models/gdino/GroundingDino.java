@@ -196,10 +196,14 @@ public final class GroundingDino implements AutoCloseable {
         NDArray reference = referencePoints(m, ratios, shapes);
         NDArray textPosition = sinePositions(positionIds.toType(DataType.FLOAT32, false).expandDims(-1), (int) d, false);
         for (EncoderLayer layer : encoder) {
-            NDArray[] out = layer.forward(vision, position, visionMask, reference, shapes, textStates, textMask, phraseMask,
-                    textPosition);
-            vision = out[0];
-            textStates = out[1];
+            // one layer's intermediates at a time: at 800x1333 the image tokens number about 18,000
+            long s = vision.getShape().get(1);
+            NDArray both = Scoped.apply(in -> {
+                NDArray[] out = layer.forward(in[0], in[1], in[2], in[3], shapes, in[4], in[5], in[6], in[7]);
+                return out[0].concat(out[1], 1);
+            }, vision, position, visionMask, reference, textStates, textMask, phraseMask, textPosition);
+            vision = both.get(":, :" + s + ", :");
+            textStates = both.get(":, " + s + ":, :");
         }
         return new Encoded(vision, textStates, visionMask, textMask, shapes, ratios);
     }
