@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code editstream} command line. */
 @Command(name = "editstream", mixinStandardHelpOptions = true, version = "editstream " + org.editstream.job.JobConfig.VERSION,
         description = "Streams image captions into instruction-based image editing samples on Apache Flink.",
-        subcommands = {LocalCommand.class, RunCommand.class, ClusterCommand.class, ProduceCommand.class, ExportCommand.class, Txt2ImgCommand.class, BenchCommand.class,
+        subcommands = {LocalCommand.class, RunCommand.class, ClusterCommand.class, ProduceCommand.class, ExportCommand.class, Txt2ImgCommand.class, GroundCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public class EditStreamCommand implements Runnable {
     @CommandLine.Spec
