@@ -1,16 +1,11 @@
 package org.editstream.cli;
 
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import org.editstream.imaging.TextRenderer;
-import org.editstream.models.gdino.BertTokenizer;
 import org.editstream.models.gdino.GroundingDino;
-import org.editstream.models.gdino.GroundingDinoProcessor;
-import org.editstream.models.gdino.GroundingText;
+import org.editstream.perception.GroundingHost;
 import org.editstream.recipes.GroundingDinoGrounder;
 import org.editstream.recipes.ModelsFolder;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -28,7 +23,8 @@ import java.util.concurrent.Callable;
 
 @Command(name = "ground", mixinStandardHelpOptions = true,
         description = {"Finds the phrases of a text in an image with Grounding DINO (--models DIR/grounding-dino): one line per",
-                "box, with its score, its corners in the image's pixels and its phrase; --out draws them."})
+                "box, with its score, its corners in the image's pixels and its phrase; --out draws them. On a GPU when",
+                "DJL finds one, as the job's grounder."})
 class GroundCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -53,9 +49,6 @@ class GroundCommand implements Callable<Integer> {
     @Option(names = "--out", description = "PNG to write: the image with the boxes and phrases drawn.")
     Path out;
 
-    @Mixin
-    DeviceOption device;
-
     @Override
     public Integer call() throws Exception {
         PrintWriter console = spec.commandLine().getOut();
@@ -69,16 +62,9 @@ class GroundCommand implements Callable<Integer> {
         if (picture == null) {
             throw new IllegalArgumentException(image + " is not an image this JVM can read");
         }
-        BertTokenizer tokenizer = BertTokenizer.load(folder);
-        List<GroundingDino.Box> boxes;
-        try (GroundingDino model = GroundingDino.load(folder, device.device(), DataType.FLOAT32);
-             NDManager m = model.manager().newSubManager()) {
-            GroundingDinoProcessor.Pixels pixels = GroundingDinoProcessor.load(folder).pixels(m, List.of(picture));
-            GroundingText texts = GroundingText.of(tokenizer, List.of(text)).truncated(model.config().maxTextLen());
-            GroundingDino.Detection d = model.detect(model.encode(pixels.values(), pixels.mask(), texts));
-            boxes = GroundingDino.boxes(d.logits().get(0), d.boxes().get(0), texts.ids()[0], boxThreshold, textThreshold,
-                    picture.getHeight(), picture.getWidth(), tokenizer);
-        }
+        // the per-JVM host the job's grounder uses: the same preprocessing, model and post-processing
+        List<GroundingDino.Box> boxes = GroundingHost.forFolder(folder)
+                .groundNow(new GroundingHost.Request(picture, text, boxThreshold, textThreshold)).boxes();
         console.printf("%d box(es) above %.2f in %s%n", boxes.size(), boxThreshold, image);
         for (GroundingDino.Box box : boxes) {
             float[] c = box.corners();

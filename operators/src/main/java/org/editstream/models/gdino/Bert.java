@@ -48,7 +48,8 @@ public final class Bert {
     /**
      * @param ids       [B, T] token ids (int64)
      * @param positions [B, T] position ids (int64)
-     * @param mask      [B, T, T] 1 where token i may attend to token j (int64 or boolean)
+     * @param mask      [B, 1, T, T] additive attention mask: 0 where token i may attend to token j, the float minimum
+     *                  where not (the reference's extended attention mask)
      * @return the last hidden states [B, T, hidden]
      */
     public NDArray forward(NDArray ids, NDArray positionIds, NDArray mask) {
@@ -57,10 +58,8 @@ public final class Bert {
         NDArray x = inScope(words.get(ids), m);
         x = x.add(inScope(positions.get(positionIds), m)).add(inScope(tokenTypes.get("0"), m));
         x = embeddingNorm.forward(x);
-        // masked pairs get the float minimum, as the reference's extended attention mask
-        NDArray additive = mask.toType(x.getDataType(), false).neg().add(1f).mul(-Float.MAX_VALUE).expandDims(1);
         for (Layer layer : layers) {
-            x = Scoped.apply(in -> layer.forward(in[0], in[1]), x, additive);
+            x = Scoped.apply(in -> layer.forward(in[0], in[1]), x, mask);
         }
         return x;
     }

@@ -163,7 +163,8 @@ public final class GroundingDino implements AutoCloseable {
                 System.arraycopy(phrases[b][i], 0, flat, (int) ((b * t + i) * t), (int) t);
             }
         }
-        NDArray phraseMask = m.create(flat, new Shape(phrases.length, t, t));
+        // the phrase structure as an additive mask, once for BERT and every text enhancer
+        NDArray phraseMask = additive(m.create(flat, new Shape(phrases.length, t, t)));
         NDArray textMask = m.create(texts.attentionMask());
         NDArray textStates = textProjection.forward(text.forward(ids, positionIds, phraseMask));
 
@@ -206,6 +207,14 @@ public final class GroundingDino implements AutoCloseable {
             textStates = both.get(":, " + s + ":, :");
         }
         return new Encoded(vision, textStates, visionMask, textMask, shapes, ratios);
+    }
+
+    /**
+     * An attention mask [B, T, T] (1 where token i may attend to token j) as the reference's additive one [B, 1, T, T]:
+     * 0 where allowed, the float minimum where not.
+     */
+    static NDArray additive(NDArray allowed) {
+        return allowed.toType(DataType.FLOAT32, false).neg().add(1f).mul(FLOAT_MIN).expandDims(1);
     }
 
     /** Each level's valid (width, height) fraction per image: [B][L][2]. */
@@ -310,14 +319,9 @@ public final class GroundingDino implements AutoCloseable {
             int h = (int) e.shapes().get(l)[0];
             int w = (int) e.shapes().get(l)[1];
             for (int b = 0; b < batch; b++) {
-                int validH = 0;
-                int validW = 0;
-                for (int y = 0; y < h; y++) {
-                    validH += visionMask[(int) (b * tokens) + start + y * w] != 0 ? 1 : 0;
-                }
-                for (int x = 0; x < w; x++) {
-                    validW += visionMask[(int) (b * tokens) + start + x] != 0 ? 1 : 0;
-                }
+                // the level's valid rows and columns, as the encoder counted them
+                int validW = Math.round(e.validRatios()[b][l][0] * w);
+                int validH = Math.round(e.validRatios()[b][l][1] * h);
                 float size = (float) (0.05 * Math.pow(2, l));
                 for (int y = 0; y < h; y++) {
                     for (int x = 0; x < w; x++) {
@@ -613,10 +617,10 @@ public final class GroundingDino implements AutoCloseable {
             this.act = Activation.named(c.activationFunction());
         }
 
+        /** @param phraseMask the additive phrase mask [B, 1, T, T] */
         NDArray forward(NDArray text, NDArray phraseMask, NDArray positions) {
-            NDArray mask = phraseMask.toType(text.getDataType(), false).neg().add(1f).mul(FLOAT_MIN).expandDims(1);
             NDArray qk = text.add(positions);
-            NDArray h = before.forward(text.add(attention.forward(qk, qk, text, mask)));
+            NDArray h = before.forward(text.add(attention.forward(qk, qk, text, phraseMask)));
             return after.forward(fc2.forward(act.apply(fc1.forward(h))).add(h));
         }
     }
