@@ -27,15 +27,22 @@ public final class GroundingHost extends ModelHost<GroundingHost.Request, Ground
     public static final Duration MAX_WAIT = Duration.ofMillis(20);
     private static final Map<String, GroundingHost> HOSTS = new ConcurrentHashMap<>();
 
-    /** One image and the caption to ground in it ("a cat. a remote control."), with the post-processing thresholds. */
+    /**
+     * One image and the caption to ground in it ("a cat. a remote control.", {@link GroundingText#caption}), with the
+     * post-processing thresholds.
+     */
     public record Request(BufferedImage image, String caption, float boxThreshold, float textThreshold) {
     }
 
     /**
-     * @param boxes     the boxes above the box threshold, in the image's pixels, in query order
-     * @param bestScore the best score of any query, also when none passed
+     * @param boxes        the boxes above the box threshold, in the image's pixels, in query order (the reference's
+     *                     post-processing over the whole caption)
+     * @param bestScore    the best score of any query, also when none passed
+     * @param phraseScores per phrase of the caption ({@link GroundingText#phraseSpans}), each query's score for it
+     *                     ({@link GroundingDino#phraseScores})
+     * @param corners      each query's box as corners in the image's pixels
      */
-    public record Found(List<GroundingDino.Box> boxes, double bestScore) {
+    public record Found(List<GroundingDino.Box> boxes, double bestScore, float[][] phraseScores, float[][] corners) {
         public Found {
             boxes = List.copyOf(boxes);
         }
@@ -82,7 +89,17 @@ public final class GroundingHost extends ModelHost<GroundingHost.Request, Ground
                 for (int q = 0; q < queries; q++) {
                     bestScore = Math.max(bestScore, best[i * queries + q]);
                 }
-                out.add(new Found(boxes, bestScore));
+                List<int[]> spans = GroundingText.phraseSpans(tokenizer, text.ids()[i]);
+                float[][] phraseScores = new float[spans.size()][];
+                for (int p = 0; p < spans.size(); p++) {
+                    phraseScores[p] = GroundingDino.phraseScores(logits, spans.get(p)[0], spans.get(p)[1]);
+                }
+                float[] normalised = detection.boxes().get(i).toFloatArray();
+                float[][] corners = new float[queries][];
+                for (int q = 0; q < queries; q++) {
+                    corners[q] = GroundingDino.corners(normalised, q, r.image().getHeight(), r.image().getWidth());
+                }
+                out.add(new Found(boxes, bestScore, phraseScores, corners));
             }
             return out;
         }

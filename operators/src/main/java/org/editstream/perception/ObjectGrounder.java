@@ -45,6 +45,15 @@ public interface ObjectGrounder {
         return new Detections(best.stream().toList(), best.map(Grounding::score).orElse(Double.NaN));
     }
 
+    /**
+     * Each of several objects in one image, in the names' order (the detector check looks for the original and the
+     * edited object in the same image). A grounder that can read several names in one pass over the image does so;
+     * by default each name is grounded on its own.
+     */
+    default List<Detections> groundEach(BufferedImage image, List<String> objectNames) {
+        return objectNames.stream().map(name -> groundAll(image, name)).toList();
+    }
+
     /** Model ids for the samples' records. */
     String id();
 

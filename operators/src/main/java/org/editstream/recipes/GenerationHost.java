@@ -7,8 +7,6 @@ import org.editstream.models.Batcher;
 import org.editstream.models.Devices;
 import org.editstream.perception.ClipScores;
 import org.editstream.perception.ObjectGrounder;
-import org.editstream.perception.SamGrounder;
-import org.editstream.perception.SamHost;
 import org.editstream.rejections.Refusal;
 import org.editstream.schema.Reason;
 import org.editstream.schema.Task;
@@ -38,13 +36,13 @@ public final class GenerationHost {
      * @param inpainting inpainting pipeline folder, or one holding only {@code unet/} (then the text encoder and VAE
      *                   are the text-to-image pipeline's), or null
      * @param clip       CLIP folder for best-of-N among candidates, or null (one candidate then)
-     * @param grounder   the {@link ObjectGrounder} class the region and background recipes ground with, or null
-     * @param models     the folder the grounder is handed (its models' parent), or null
+     * @param grounder   the grounder the region and background recipes ground with (SAM's masks when the models
+     *                   folder has SAM), or null
      * @param batch      pairs per UNet pass, and requests per batch
      * @param maxWait    how long a batch waits to fill after its oldest request arrived
      * @param regionGivenImage whether local, texture and remove edit the caption's own image when it has one
      */
-    public record Settings(Path diffusion, Path inpainting, Path clip, String grounder, Path models, int steps, int batch,
+    public record Settings(Path diffusion, Path inpainting, Path clip, GrounderSpec grounder, int steps, int batch,
                            Duration maxWait, boolean regionGivenImage) {
         public Settings {
             if (batch < 1) {
@@ -89,11 +87,7 @@ public final class GenerationHost {
         RegionRecipe.Chooser chooser = clip == null ? (candidates, caption) -> 0 : RegionRecipe.Chooser.byClip(clip);
         this.global = new GlobalRecipe(sd, steps, side, side);
         this.style = new StyleRecipe(sd, chooser, steps, side, side, clip == null ? 1 : StyleRecipe.CANDIDATES);
-        ObjectGrounder grounder = settings.grounder() == null ? null : ObjectGrounder.load(settings.grounder(), settings.models());
-        Path sam = settings.models() == null ? null : new ModelsFolder(settings.models().toString()).folderOf(ModelsFolder.Family.SAM);
-        if (grounder != null && sam != null) {
-            grounder = new SamGrounder(grounder, SamHost.forFolder(sam)); // the grounder's box, SAM's mask
-        }
+        ObjectGrounder grounder = settings.grounder() == null ? null : settings.grounder().withMasks();
         this.region = grounder == null ? null : new RegionRecipe(sd, grounder, chooser, steps, side, side,
                 clip == null ? 1 : RegionRecipe.CANDIDATES, settings.batch());
         StableDiffusion inpainter = grounder == null || !Settings.isInpaintingFolder(settings.inpainting()) ? null

@@ -10,6 +10,7 @@ import java.awt.Graphics2D;
 import java.awt.Rectangle;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -27,17 +28,25 @@ public final class GroundingDinoGrounder implements ObjectGrounder {
 
     private final GroundingHost host;
     private final float boxThreshold;
+    private final float textThreshold;
 
-    /** The grounder of a models folder; fails when it holds no Grounding DINO. */
+    /** The grounder of a models folder at the published thresholds; fails when it holds no Grounding DINO. */
     public GroundingDinoGrounder(Path models) {
-        this(GroundingHost.forFolder(new ModelsFolder(models == null ? null : models.toString())
-                .find(ModelsFolder.Family.GROUNDING).orElseThrow(() -> new IllegalArgumentException(
-                        "no Grounding DINO in " + models + "/" + ModelsFolder.Family.GROUNDING.folderName()))), BOX_THRESHOLD);
+        this(models, BOX_THRESHOLD, TEXT_THRESHOLD);
     }
 
-    GroundingDinoGrounder(GroundingHost host, float boxThreshold) {
+    /** The grounder of a models folder at these thresholds; fails when it holds no Grounding DINO. */
+    public GroundingDinoGrounder(Path models, float boxThreshold, float textThreshold) {
+        this(GroundingHost.forFolder(new ModelsFolder(models == null ? null : models.toString())
+                .find(ModelsFolder.Family.GROUNDING).orElseThrow(() -> new IllegalArgumentException(
+                        "no Grounding DINO in " + models + "/" + ModelsFolder.Family.GROUNDING.folderName()))),
+                boxThreshold, textThreshold);
+    }
+
+    GroundingDinoGrounder(GroundingHost host, float boxThreshold, float textThreshold) {
         this.host = host;
         this.boxThreshold = boxThreshold;
+        this.textThreshold = textThreshold;
     }
 
     @Override
@@ -48,13 +57,48 @@ public final class GroundingDinoGrounder implements ObjectGrounder {
     @Override
     public Detections groundAll(BufferedImage image, String objectName) {
         GroundingHost.Found found = host.groundNow(new GroundingHost.Request(image,
-                GroundingText.caption(List.of(objectName)), boxThreshold, TEXT_THRESHOLD));
-        List<Grounding> instances = found.boxes().stream()
+                GroundingText.caption(List.of(objectName)), boxThreshold, textThreshold));
+        return new Detections(bestFirst(found.boxes(), image), found.bestScore());
+    }
+
+    /**
+     * Several names in one pass: the caption names them all ("a cat. a dog."), and each name's instances are the
+     * queries whose score for its phrase ({@link GroundingDino#phraseScores}) passes the box threshold. One name is
+     * {@link #groundAll}, the reference's reading of a one-phrase caption.
+     */
+    @Override
+    public List<Detections> groundEach(BufferedImage image, List<String> objectNames) {
+        if (objectNames.size() == 1) {
+            return List.of(groundAll(image, objectNames.get(0)));
+        }
+        GroundingHost.Found found = host.groundNow(new GroundingHost.Request(image, GroundingText.caption(objectNames),
+                boxThreshold, textThreshold));
+        if (found.phraseScores().length != objectNames.size()) {
+            throw new IllegalArgumentException("the names " + objectNames + " do not read as " + objectNames.size()
+                    + " phrases (a name holds a '.' or '?', or the caption is cut at the model's text length)");
+        }
+        List<Detections> each = new ArrayList<>(objectNames.size());
+        for (int p = 0; p < objectNames.size(); p++) {
+            float[] scores = found.phraseScores()[p];
+            List<GroundingDino.Box> boxes = new ArrayList<>();
+            double best = 0;
+            for (int q = 0; q < scores.length; q++) {
+                best = Math.max(best, scores[q]);
+                if (scores[q] > boxThreshold) {
+                    boxes.add(new GroundingDino.Box(scores[q], found.corners()[q], objectNames.get(p)));
+                }
+            }
+            each.add(new Detections(bestFirst(boxes, image), best));
+        }
+        return each;
+    }
+
+    private static List<Grounding> bestFirst(List<GroundingDino.Box> boxes, BufferedImage image) {
+        return boxes.stream()
                 .sorted(Comparator.comparingDouble(GroundingDino.Box::score).reversed())
                 .map(b -> toGrounding(b, image.getWidth(), image.getHeight()))
                 .flatMap(Optional::stream)
                 .toList();
-        return new Detections(instances, found.bestScore());
     }
 
     /** The box in whole pixels inside the image, and its filled mask; empty when nothing of it is inside. */

@@ -4,8 +4,6 @@ import org.editstream.imaging.TextRenderer;
 import org.editstream.perception.DepthHost;
 import org.editstream.perception.ObjectGrounder;
 import org.editstream.perception.PoseHost;
-import org.editstream.perception.SamGrounder;
-import org.editstream.perception.SamHost;
 import org.editstream.perception.SegmapHost;
 import org.editstream.perception.Tessdata;
 import org.editstream.perception.TesseractTextRecognizer;
@@ -54,9 +52,11 @@ public final class RecipeBook implements AutoCloseable {
      * @param generationBatch pairs per UNet pass and requests per generation batch
      * @param regionGivenImage whether local, texture and remove edit the caption's own image when it has one (DDIM
      *                        inversion) rather than one generated from the input caption
+     * @param boxThreshold    the built-in grounder's box threshold ({@link GrounderSpec})
+     * @param textThreshold   its text threshold
      */
     public record Tools(String tessdata, String models, int diffusionSteps, String grounder, int generationBatch,
-                        boolean regionGivenImage) implements Serializable {
+                        boolean regionGivenImage, float boxThreshold, float textThreshold) implements Serializable {
         /** How long a generation batch waits to fill after its oldest request arrived. */
         public static final Duration GENERATION_WAIT = Duration.ofMillis(50);
 
@@ -67,18 +67,31 @@ public final class RecipeBook implements AutoCloseable {
             if (generationBatch < 1) {
                 throw new IllegalArgumentException("the generation batch must be at least 1, got " + generationBatch);
             }
+            new GrounderSpec(GroundingDinoGrounder.class.getName(), models, boxThreshold, textThreshold); // the thresholds' checks
         }
 
         public Tools(String tessdata, String models, int diffusionSteps) {
             this(tessdata, models, diffusionSteps, null, 1, false);
         }
 
+        /** Tools whose built-in grounder keeps its published thresholds. */
+        public Tools(String tessdata, String models, int diffusionSteps, String grounder, int generationBatch,
+                     boolean regionGivenImage) {
+            this(tessdata, models, diffusionSteps, grounder, generationBatch, regionGivenImage,
+                    GroundingDinoGrounder.BOX_THRESHOLD, GroundingDinoGrounder.TEXT_THRESHOLD);
+        }
+
         /** What the generation host of these tools loads (the diffusion folder must exist). */
         public GenerationHost.Settings generation() {
             ModelsFolder found = modelsFolder();
             return new GenerationHost.Settings(diffusionFolder(), found.folderOf(ModelsFolder.Family.INPAINTING), clipFolder(),
-                    grounderClass(), models == null ? null : Path.of(models), diffusionSteps, generationBatch, GENERATION_WAIT,
-                    regionGivenImage);
+                    grounding(), diffusionSteps, generationBatch, GENERATION_WAIT, regionGivenImage);
+        }
+
+        /** The grounder of these tools ({@link #grounderClass()} with the models folder and thresholds), or null. */
+        public GrounderSpec grounding() {
+            String type = grounderClass();
+            return type == null ? null : new GrounderSpec(type, models, boxThreshold, textThreshold);
         }
 
         /**
@@ -172,19 +185,14 @@ public final class RecipeBook implements AutoCloseable {
                 throw new IllegalStateException("the pose task is enabled but there is no grounder to find the persons: "
                         + Capability.GROUNDING.description());
             }
-            ObjectGrounder grounder = ObjectGrounder.load(tools.grounderClass(), tools.models() == null ? null : Path.of(tools.models()));
-            recipes.put(Task.POSE, new PoseRecipe(grounder, PoseHost.forFolder(folder)));
+            recipes.put(Task.POSE, new PoseRecipe(tools.grounding().boxes(), PoseHost.forFolder(folder)));
         }
         if (tasks.contains(Task.DETECT) || tasks.contains(Task.SEGMENT)) {
             if (tools.grounderClass() == null) {
                 throw new IllegalStateException("the detect or segment task is enabled but there is no grounder: "
                         + Capability.GROUNDING.description());
             }
-            ObjectGrounder grounder = ObjectGrounder.load(tools.grounderClass(), tools.models() == null ? null : Path.of(tools.models()));
-            Path sam = tools.modelsFolder().folderOf(ModelsFolder.Family.SAM);
-            if (sam != null) {
-                grounder = new SamGrounder(grounder, SamHost.forFolder(sam)); // the grounder's box, SAM's mask
-            }
+            ObjectGrounder grounder = tools.grounding().withMasks(); // the grounder's boxes, SAM's masks
             for (Task task : List.of(Task.DETECT, Task.SEGMENT)) {
                 if (tasks.contains(task)) {
                     recipes.put(task, new GroundedRecipe(task, grounder));

@@ -69,4 +69,49 @@ class SamGrounderTest {
             assertThat(second.get().get(0).iou()).isEqualTo(first.get().get(1).iou(), org.assertj.core.api.Assertions.within(1e-5));
         }
     }
+
+    @Test
+    void everyInstanceOfEveryNameIsSegmentedInOneSamRequestAndTheBestScoreOfANameNotFoundSurvives() throws Exception {
+        SamHost host = SamHost.forFolder(Fixtures.path("sam-tiny"));
+        BufferedImage image = new BufferedImage(64, 48, BufferedImage.TYPE_INT_RGB);
+        Map<String, ObjectGrounder.Detections> answers = Map.of(
+                "dog", new ObjectGrounder.Detections(List.of(new ObjectGrounder.Grounding(new Rectangle(2, 3, 20, 15), null, 0.8),
+                        new ObjectGrounder.Grounding(new Rectangle(30, 20, 25, 20), null, 0.6)), 0.8),
+                "cat", new ObjectGrounder.Detections(List.of(), 0.21));
+        ObjectGrounder boxes = new ObjectGrounder() {
+            @Override
+            public Optional<Grounding> ground(BufferedImage img, String objectName) {
+                return groundAll(img, objectName).found().stream().findFirst();
+            }
+
+            @Override
+            public Detections groundAll(BufferedImage img, String objectName) {
+                return answers.get(objectName);
+            }
+
+            @Override
+            public String id() {
+                return "boxes";
+            }
+        };
+        SamGrounder grounder = new SamGrounder(boxes, host);
+        long before = host.stats().requests();
+        List<ObjectGrounder.Detections> each = grounder.groundEach(image, List.of("cat", "dog"));
+        assertThat(host.stats().requests() - before).as("SAM requests for the image").isEqualTo(1);
+        assertThat(each.get(0).found()).isEmpty();
+        assertThat(each.get(0).bestScore()).isEqualTo(0.21);
+        assertThat(each.get(1).found()).extracting(ObjectGrounder.Grounding::box)
+                .containsExactly(new Rectangle(2, 3, 20, 15), new Rectangle(30, 20, 25, 20));
+        assertThat(each.get(1).found()).extracting(ObjectGrounder.Grounding::score).containsExactly(0.8, 0.6);
+        List<SamHost.Mask> direct = host.segmentNow(image, List.of(
+                SegmentAnything.Prompt.box(2, 3, 22, 18, true), SegmentAnything.Prompt.box(30, 20, 55, 40, true)));
+        for (int k = 0; k < 2; k++) {
+            assertThat(Images.bytes(each.get(1).found().get(k).segmentation())).as("mask of box %d", k)
+                    .isEqualTo(Images.bytes(direct.get(k).mask()));
+        }
+        assertThat(grounder.groundAll(image, "cat").bestScore()).as("not found: the grounder's best score").isEqualTo(0.21);
+        long nothing = host.stats().requests();
+        assertThat(grounder.ground(image, "cat")).isEmpty();
+        assertThat(host.stats().requests()).as("nothing to segment, no SAM request").isEqualTo(nothing);
+    }
 }

@@ -444,14 +444,30 @@ public final class GroundingDino implements AutoCloseable {
                     phrase.add(ids[t]);
                 }
             }
-            float cx = b[q * 4];
-            float cy = b[q * 4 + 1];
-            float w = b[q * 4 + 2];
-            float h = b[q * 4 + 3];
-            float[] corners = {(cx - 0.5f * w) * width, (cy - 0.5f * h) * height, (cx + 0.5f * w) * width, (cy + 0.5f * h) * height};
-            out.add(new Box(score, corners, tokenizer.decode(phrase.stream().mapToLong(Long::longValue).toArray())));
+            out.add(new Box(score, corners(b, q, height, width), tokenizer.decode(phrase.stream().mapToLong(Long::longValue).toArray())));
         }
         return out;
+    }
+
+    /** Query {@code q}'s box of {@code boxes} ([Q * 4] centre-size, normalised) as corners scaled to {@code height} x {@code width}. */
+    public static float[] corners(float[] boxes, int q, int height, int width) {
+        float cx = boxes[q * 4];
+        float cy = boxes[q * 4 + 1];
+        float w = boxes[q * 4 + 2];
+        float h = boxes[q * 4 + 3];
+        return new float[] {(cx - 0.5f * w) * width, (cy - 0.5f * h) * height, (cx + 0.5f * w) * width, (cy + 0.5f * h) * height};
+    }
+
+    /**
+     * Each query's score for one phrase of the caption: the best sigmoid over the phrase's tokens {@code [start, end)}
+     * of one image's logits [Q, T]. A caption naming several objects is read this way, phrase by phrase, so each box
+     * is credited to the object whose tokens it matched.
+     */
+    public static float[] phraseScores(NDArray logits, int start, int end) {
+        if (start < 0 || end <= start || end > logits.getShape().get(1)) {
+            throw new IllegalArgumentException("token span [" + start + ", " + end + ") outside " + logits.getShape());
+        }
+        return logits.get(":, " + start + ":" + end).max(new int[] {1}).getNDArrayInternal().sigmoid().toFloatArray();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package org.editstream.models.gdino;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -24,7 +25,7 @@ public record GroundingText(long[][] ids, long[][] attentionMask, long[][][] phr
     public static GroundingText of(BertTokenizer tokenizer, List<String> captions) {
         long[][] encoded = captions.stream().map(tokenizer::encode).toArray(long[][]::new);
         int length = Arrays.stream(encoded).mapToInt(e -> e.length).max().orElse(0);
-        long[] delimiters = {tokenizer.id("[CLS]"), tokenizer.id("[SEP]"), tokenizer.id("."), tokenizer.id("?")};
+        long[] delimiters = delimiters(tokenizer);
         int batch = encoded.length;
         long[][] ids = new long[batch][length];
         long[][] mask = new long[batch][length];
@@ -54,6 +55,30 @@ public record GroundingText(long[][] ids, long[][] attentionMask, long[][][] phr
             }
         }
         return new GroundingText(ids, mask, phrases, positions);
+    }
+
+    /**
+     * The token spans {@code [start, end)} of one row's phrases, in order: the runs of tokens between delimiters
+     * (the delimiters and padding left out). "a cat. a remote control." gives the spans of "a cat" and "a remote control".
+     */
+    public static List<int[]> phraseSpans(BertTokenizer tokenizer, long[] ids) {
+        long[] delimiters = delimiters(tokenizer);
+        List<int[]> spans = new ArrayList<>();
+        int start = -1;
+        for (int t = 0; t <= ids.length; t++) {
+            boolean outside = t == ids.length || contains(delimiters, ids[t]) || ids[t] == tokenizer.padId();
+            if (outside && start >= 0) {
+                spans.add(new int[] {start, t});
+                start = -1;
+            } else if (!outside && start < 0) {
+                start = t;
+            }
+        }
+        return spans;
+    }
+
+    private static long[] delimiters(BertTokenizer tokenizer) {
+        return new long[] {tokenizer.id("[CLS]"), tokenizer.id("[SEP]"), tokenizer.id("."), tokenizer.id("?")};
     }
 
     /** The first {@code maxLength} tokens, as the model cuts a longer text (its [SEP] may be cut with it). */

@@ -62,6 +62,23 @@ class GroundingTextTest {
         assertThat(text.truncated(100)).isSameAs(text);
     }
 
+    @Test
+    void phraseSpansAreTheTokenRunsBetweenDelimitersWithoutPadding() {
+        BertTokenizer tokenizer = BertTokenizer.load(Fixtures.path(FOLDER));
+        GroundingText text = GroundingText.of(tokenizer, List.of("a cat. a remote control.", "a cat?"));
+        int cat = tokenizer.encode("a cat").length - 2;
+        int remote = tokenizer.encode("a remote control").length - 2;
+        List<int[]> first = GroundingText.phraseSpans(tokenizer, text.ids()[0]);
+        assertThat(first).hasSize(2);
+        assertThat(first.get(0)).containsExactly(1, 1 + cat);
+        assertThat(first.get(1)).containsExactly(2 + cat, 2 + cat + remote);
+        List<int[]> second = GroundingText.phraseSpans(tokenizer, text.ids()[1]);
+        assertThat(second).hasSize(1);
+        assertThat(second.get(0)).containsExactly(1, 1 + cat);
+        assertThat(GroundingText.phraseSpans(tokenizer, tokenizer.encode("a cat"))).as("no full stop: [SEP] ends it")
+                .singleElement().satisfies(span -> assertThat(span).containsExactly(1, 1 + cat));
+    }
+
     private static long[][] rows(NDArray matrix) {
         long columns = matrix.getShape().get(1);
         long[] flat = matrix.toLongArray();
