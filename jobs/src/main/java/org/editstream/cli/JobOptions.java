@@ -81,6 +81,22 @@ public class JobOptions {
             + "(an org.editstream.perception.ObjectGrounder on the class path, given the --models folder).")
     String grounder;
 
+    @Option(names = "--box-threshold", defaultValue = "0.35",
+            description = "The built-in grounder's box threshold: a box is an instance when its best token scores above it "
+                    + "(default: ${DEFAULT-VALUE}, IDEA-Research's).")
+    float boxThreshold;
+
+    @Option(names = "--text-threshold", defaultValue = "0.25",
+            description = "The built-in grounder's text threshold: the tokens that name a box's phrase score above it "
+                    + "(default: ${DEFAULT-VALUE}, IDEA-Research's).")
+    float textThreshold;
+
+    @Option(names = "--detector-check", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Emu Edit's detector check on add, remove and local samples, with the grounder: the added object "
+                    + "must be found in the edited image only, the removed one in the input only, the edited one where the "
+                    + "mask is and the original not (default: on when there is a grounder; --no-detector-check turns it off).")
+    boolean detectorCheck;
+
     @Option(names = "--generation-batch", defaultValue = "1",
             description = "Attention-controlled pairs per UNet pass, and requests per generation batch (default: ${DEFAULT-VALUE}; "
                     + "raise it on a GPU, lower it if batches split for memory).")
@@ -231,14 +247,15 @@ public class JobOptions {
                 .filters(FilterSettings.defaults().withMinPixelChange(tasksOf(minPixelChange, "--min-pixel-change"))
                         .withClipMinimum(clipMinimums(clipMinimum)).withMinTaskLead(minTaskLead)
                         .withMaxStructureL1(tasksOf(maxStructureL1, "--max-structure-l1"))
-                        .withMinDinoSimilarity(tasksOf(minDino, "--min-dino")).withMaskArea(maskAreaRange()[0], maskAreaRange()[1]))
+                        .withMinDinoSimilarity(tasksOf(minDino, "--min-dino")).withMaskArea(maskAreaRange()[0], maskAreaRange()[1])
+                        .withDetectorCheck(detectorCheck))
                 .captionsTopic(captionsTopic).samplesTopic(samplesTopic).rejectionsTopic(rejectionsTopic)
                 .groupId(groupId).transactionalIdPrefix(transactionalIdPrefix)
                 .parallelism(parallelism).checkpointInterval(checkpointInterval).checkpointDirectory(checkpointDir)
                 .taskMix(TaskMix.parse(taskMix))
                 .tools(new RecipeBook.Tools(tessdata == null ? null : tessdata.toAbsolutePath().toString(),
                         models == null ? null : models.toAbsolutePath().toString(), diffusionSteps, grounder,
-                        generationBatch, regionInput == RegionInput.given))
+                        generationBatch, regionInput == RegionInput.given, boxThreshold, textThreshold))
                 .captionLimits(new CaptionLimits(maxCaptionChars))
                 .imageLimits(limits)
                 .imageStore(new ImageStoreSettings(policy, maxImageBytes, imageStore, Duration.ofSeconds(10)))

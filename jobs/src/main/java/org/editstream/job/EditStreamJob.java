@@ -35,7 +35,9 @@ import org.editstream.flink.WriteInstructions;
 import org.editstream.imaging.ImageDecoder;
 import org.editstream.instruct.InstructionRouting;
 import org.editstream.instruct.LlmSettings;
+import org.editstream.perception.DetectorCheck;
 import org.editstream.perception.ScoringHost;
+import org.editstream.recipes.GrounderSpec;
 import org.editstream.recipes.ModelsFolder;
 import org.editstream.recipes.RecipeBook;
 import org.editstream.schema.CaptionEvent;
@@ -114,8 +116,13 @@ public final class EditStreamJob {
         if (enabled.enabled().stream().anyMatch(RecipeBook.GENERATED::contains)) {
             RecipeBook.Tools tools = config.tools();
             lines.add("Generation: " + tools.diffusionSteps() + " DDIM steps, " + tools.generationBatch()
-                    + " pair(s) per UNet pass" + (tools.grounderClass() == null ? "" : ", objects grounded by " + tools.grounderClass()));
+                    + " pair(s) per UNet pass" + (tools.grounding() == null ? "" : ", objects grounded by " + tools.grounding().describe()));
         }
+        GrounderSpec detector = detectorGrounder(config, enabled);
+        lines.add(detector != null ? "Detector check on for add, remove and local: " + detector.describe()
+                : "Detector check off: " + (!config.filters().detectorCheck() ? "--no-detector-check"
+                : config.tools().grounding() == null ? "needs " + Capability.GROUNDING.description()
+                : "no add, remove or local task is enabled"));
         lines.add("Task check: all-MiniLM-L6-v2 task predictor, relabel or reject at a lead of " + config.filters().minTaskLead());
         return lines;
     }
@@ -139,8 +146,9 @@ public final class EditStreamJob {
         TaskAssigner assigner = new TaskAssigner(enabled, config.taskMix());
         Path clip = config.tools().clipFolder();
         ScoringHost.Models scoringModels = scoringModels(config);
+        GrounderSpec detector = detectorGrounder(config, enabled);
         FilterChain filters = config.filters().chain(clip != null, scoringModels.dino() != null, scoringModels.depth() != null,
-                RecipeBook.GENERATED);
+                detector != null, RecipeBook.GENERATED);
 
         DataStream<KafkaRecord> raw = env
                 .fromSource(captionSource(config), WatermarkStrategy.noWatermarks(), "captions from Kafka")
@@ -179,9 +187,9 @@ public final class EditStreamJob {
         DataStream<EditSample> drilled = config.restartDrillAfter() > 0
                 ? pairs.map(new RestartDrill<EditSample>(config.restartDrillAfter())).uid("restart-drill").name("restart drill")
                 : pairs;
-        SingleOutputStreamOperator<EditSample> scored = AsyncDataStream.unorderedWait(drilled, new ScoreSamples(scoringModels, config.filters().structureTasks(), decoder),
+        SingleOutputStreamOperator<EditSample> scored = AsyncDataStream.unorderedWait(drilled, new ScoreSamples(scoringModels, config.filters().structureTasks(), decoder, detector),
                         SCORING_TIMEOUT_MINUTES, TimeUnit.MINUTES, SCORING_CAPACITY)
-                .uid("score").name(scoringName(scoringModels))
+                .uid("score").name(scoringName(scoringModels, detector != null))
                 .process(new SplitOutcomes<>(EditSample.class)).uid("score-split").name("scored samples");
         SingleOutputStreamOperator<EditSample> kept = scored
                 .process(new FilterSamples(config.filters().taskCheck(), filters, config.maxRecordBytes(), config.imageStore()))
@@ -208,7 +216,7 @@ public final class EditStreamJob {
                 .sinkTo(rejectionsSink(config)).uid("rejections-sink").name("rejections to Kafka");
     }
 
-    private static String scoringName(ScoringHost.Models models) {
+    private static String scoringName(ScoringHost.Models models, boolean detectorCheck) {
         List<String> names = new ArrayList<>();
         if (models.clip() != null) {
             names.add("CLIP");
@@ -219,8 +227,21 @@ public final class EditStreamJob {
         if (models.depth() != null) {
             names.add("depth");
         }
+        if (detectorCheck) {
+            names.add("detector check");
+        }
         names.add("task predictor");
         return "score samples (" + String.join(", ", names) + ")";
+    }
+
+    /**
+     * The grounder the scoring stage runs the detector check with: the deployment's, when the check is on and a task
+     * it judges is enabled; else null.
+     */
+    static GrounderSpec detectorGrounder(JobConfig config, EnabledTasks enabled) {
+        GrounderSpec grounder = config.tools().grounding();
+        boolean judged = enabled.enabled().stream().anyMatch(DetectorCheck.JUDGED::contains);
+        return judged && config.filters().detectorCheckWith(grounder != null) ? grounder : null;
     }
 
     /** The folders of the models the scoring stage loads. */

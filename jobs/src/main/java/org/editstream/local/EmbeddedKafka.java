@@ -53,8 +53,20 @@ public final class EmbeddedKafka implements AutoCloseable {
         Path temporary = dataDirectory == null ? Files.createTempDirectory("editstream-kafka") : null;
         Path logs = (dataDirectory == null ? temporary : dataDirectory).resolve("kafka-logs");
         Files.createDirectories(logs);
-        int brokerPort = Ports.free(bind);
-        int controllerPort = Ports.free(LOOPBACK);
+        int brokerPort;
+        int controllerPort;
+        if (InetAddress.getByName(bind).isLoopbackAddress()) {
+            int[] ports = Ports.free(LOOPBACK, 2); // two listeners on one address: never the same port
+            brokerPort = ports[0];
+            controllerPort = ports[1];
+        } else {
+            brokerPort = Ports.free(bind);
+            int drawn;
+            do {
+                drawn = Ports.free(LOOPBACK); // a wildcard broker port is bound on the loopback address too
+            } while (drawn == brokerPort);
+            controllerPort = drawn;
+        }
         String advertised = InetAddress.getByName(bind).isAnyLocalAddress() ? InetAddress.getLocalHost().getHostName() : bind;
         Properties p = new Properties();
         p.setProperty("process.roles", "broker,controller");

@@ -99,6 +99,9 @@ public final class TrainingRows {
                 .setDetectorCheck(s.getDetectorCheck())
                 .setPredictedTask(s.getPredictedTask() == null ? null : TaskCatalogue.nameOf(s.getPredictedTask()))
                 .setPredictedTaskMargin(s.getPredictedTaskMargin())
+                .setMaskArea(s.getMaskArea())
+                .setDetectorPresent(s.getDetectorPresent())
+                .setDetectorAbsent(s.getDetectorAbsent())
                 .build();
     }
 

@@ -25,10 +25,12 @@ import java.util.Set;
  * @param minDinoSimilarity overrides of the DINO similarity minimum, per task
  * @param minMaskArea       the least fraction of the image a region edit's mask may cover ({@link MaskAreaFilter})
  * @param maxMaskArea       the most
+ * @param detectorCheck     whether add, remove and local samples go through the detector check when there is a
+ *                          grounder ({@link DetectorCheckFilter})
  */
 public record FilterSettings(Map<ScoreThreshold.Metric, Map<Task, Double>> clipMinimum, Map<Task, Double> minPixelChange,
                              double minTaskLead, Map<Task, Double> maxStructureL1, Map<Task, Double> minDinoSimilarity,
-                             double minMaskArea, double maxMaskArea)
+                             double minMaskArea, double maxMaskArea, boolean detectorCheck)
         implements Serializable {
 
     /** UltraEdit's DINO similarity filter (Zhao et al. 2024): at least 0.4. */
@@ -45,32 +47,42 @@ public record FilterSettings(Map<ScoreThreshold.Metric, Map<Task, Double>> clipM
 
     public static FilterSettings defaults() {
         return new FilterSettings(Map.of(), Map.of(), TaskCheck.DEFAULT_MIN_LEAD, Map.of(), Map.of(), MaskAreaFilter.DEFAULT_MIN,
-                MaskAreaFilter.DEFAULT_MAX);
+                MaskAreaFilter.DEFAULT_MAX, true);
     }
 
     public FilterSettings withMinPixelChange(Map<Task, Double> value) {
-        return new FilterSettings(clipMinimum, value, minTaskLead, maxStructureL1, minDinoSimilarity, minMaskArea, maxMaskArea);
+        return new FilterSettings(clipMinimum, value, minTaskLead, maxStructureL1, minDinoSimilarity, minMaskArea, maxMaskArea, detectorCheck);
     }
 
     public FilterSettings withClipMinimum(Map<ScoreThreshold.Metric, Map<Task, Double>> value) {
-        return new FilterSettings(value, minPixelChange, minTaskLead, maxStructureL1, minDinoSimilarity, minMaskArea, maxMaskArea);
+        return new FilterSettings(value, minPixelChange, minTaskLead, maxStructureL1, minDinoSimilarity, minMaskArea, maxMaskArea, detectorCheck);
     }
 
     public FilterSettings withMinTaskLead(double value) {
-        return new FilterSettings(clipMinimum, minPixelChange, value, maxStructureL1, minDinoSimilarity, minMaskArea, maxMaskArea);
+        return new FilterSettings(clipMinimum, minPixelChange, value, maxStructureL1, minDinoSimilarity, minMaskArea, maxMaskArea, detectorCheck);
     }
 
     public FilterSettings withMaxStructureL1(Map<Task, Double> value) {
-        return new FilterSettings(clipMinimum, minPixelChange, minTaskLead, value, minDinoSimilarity, minMaskArea, maxMaskArea);
+        return new FilterSettings(clipMinimum, minPixelChange, minTaskLead, value, minDinoSimilarity, minMaskArea, maxMaskArea, detectorCheck);
     }
 
     public FilterSettings withMinDinoSimilarity(Map<Task, Double> value) {
-        return new FilterSettings(clipMinimum, minPixelChange, minTaskLead, maxStructureL1, value, minMaskArea, maxMaskArea);
+        return new FilterSettings(clipMinimum, minPixelChange, minTaskLead, maxStructureL1, value, minMaskArea, maxMaskArea, detectorCheck);
     }
 
     public FilterSettings withMaskArea(double min, double max) {
         new MaskAreaFilter(min, max); // the range's checks
-        return new FilterSettings(clipMinimum, minPixelChange, minTaskLead, maxStructureL1, minDinoSimilarity, min, max);
+        return new FilterSettings(clipMinimum, minPixelChange, minTaskLead, maxStructureL1, minDinoSimilarity, min, max, detectorCheck);
+    }
+
+    public FilterSettings withDetectorCheck(boolean value) {
+        return new FilterSettings(clipMinimum, minPixelChange, minTaskLead, maxStructureL1, minDinoSimilarity, minMaskArea,
+                maxMaskArea, value);
+    }
+
+    /** Whether the scoring stage runs the detector check: it is on and there is a grounder to run it with. */
+    public boolean detectorCheckWith(boolean grounder) {
+        return detectorCheck && grounder;
     }
 
     /** The structure maximum of each task it judges: the defaults, then the overrides. */
@@ -89,13 +101,16 @@ public record FilterSettings(Map<ScoreThreshold.Metric, Map<Task, Double>> clipM
     }
 
     /**
-     * The filters in the order they run: pixel change, mask area; then with a CLIP model image, direction and output similarity
-     * for the generated tasks and for every task given an override; with a DINO model the DINO minimum likewise; with a
-     * depth model the structure maximum.
+     * The filters in the order they run: pixel change; the detector check (with a grounder, when on); mask area; then
+     * with a CLIP model image, direction and output similarity for the generated tasks and for every task given an
+     * override; with a DINO model the DINO minimum likewise; with a depth model the structure maximum.
      */
-    public FilterChain chain(boolean withClip, boolean withDino, boolean withDepth, Set<Task> generated) {
+    public FilterChain chain(boolean withClip, boolean withDino, boolean withDepth, boolean withGrounder, Set<Task> generated) {
         List<Filter> filters = new ArrayList<>();
         filters.add(new PixelChangeFilter(minPixelChange));
+        if (detectorCheckWith(withGrounder)) {
+            filters.add(new DetectorCheckFilter()); // before the area: a pair without its object is no edit of any extent
+        }
         filters.add(new MaskAreaFilter(minMaskArea, maxMaskArea));
         if (withClip) {
             for (ScoreThreshold.Metric metric : List.of(ScoreThreshold.Metric.CLIP_IMAGE, ScoreThreshold.Metric.CLIP_DIRECTION,

@@ -5,6 +5,7 @@ import java.awt.Graphics2D;
 import java.awt.Rectangle;
 import java.awt.image.BufferedImage;
 import java.util.List;
+import java.util.Optional;
 
 import org.bytedeco.opencv.opencv_core.Mat;
 import org.bytedeco.opencv.opencv_core.Rect;
@@ -163,6 +164,27 @@ public final class Masks {
             }
         }
         return (double) set / p.length;
+    }
+
+    /** The smallest rectangle holding the mask's set pixels (>= 128), or empty when none is set. */
+    public static Optional<Rectangle> bounds(BufferedImage mask) {
+        byte[] p = Images.bytes(Images.toGrey(mask));
+        int width = mask.getWidth();
+        int x0 = Integer.MAX_VALUE;
+        int y0 = Integer.MAX_VALUE;
+        int x1 = -1;
+        int y1 = -1;
+        for (int i = 0; i < p.length; i++) {
+            if ((p[i] & 0xFF) >= 128) {
+                int x = i % width;
+                int y = i / width;
+                x0 = Math.min(x0, x);
+                y0 = Math.min(y0, y);
+                x1 = Math.max(x1, x);
+                y1 = Math.max(y1, y);
+            }
+        }
+        return x1 < 0 ? Optional.empty() : Optional.of(new Rectangle(x0, y0, x1 - x0 + 1, y1 - y0 + 1));
     }
 
     /** The mask's values in [0, 1], row-major (what the diffusion code blends with). */

@@ -92,4 +92,14 @@ class MaskKindsTest {
         // 0x10 + 0.2 (0xF0 - 0x10) = 16 + 44.8 -> 61 = 0x3D; 0x20 + 0.2 * 192 -> 70 = 0x46; 0x30 + 0.2 * 160 -> 80 = 0x50
         assertThat(out.getRGB(2, 0) & 0xFFFFFF).isEqualTo(0x3D4650);
     }
+
+    @Test
+    void boundsHoldTheSetPixelsOnly() {
+        BufferedImage mask = new BufferedImage(40, 30, BufferedImage.TYPE_BYTE_GRAY);
+        assertThat(Masks.bounds(mask)).isEmpty();
+        mask.getRaster().setSample(3, 4, 0, 255);
+        mask.getRaster().setSample(20, 25, 0, 128);
+        mask.getRaster().setSample(39, 0, 0, 127); // below the half: not set
+        assertThat(Masks.bounds(mask)).contains(new Rectangle(3, 4, 18, 22));
+    }
 }

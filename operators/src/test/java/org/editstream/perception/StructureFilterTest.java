@@ -41,7 +41,7 @@ class StructureFilterTest {
 
         double limit = (dimmed + mirror) / 2;
         FilterChain chain = FilterSettings.defaults().withMaxStructureL1(Map.of(Task.COLOR, limit))
-                .chain(false, false, true, EnumSet.noneOf(Task.class));
+                .chain(false, false, true, false, EnumSet.noneOf(Task.class));
         chain.check(sample(dimmed));
         assertThatThrownBy(() -> chain.check(sample(mirror))).hasMessageContaining("FILTER_STRUCTURE");
     }
