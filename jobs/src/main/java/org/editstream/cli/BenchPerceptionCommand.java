@@ -14,8 +14,13 @@ import org.editstream.models.WeightSet;
 import org.editstream.models.depth.DepthAnything;
 import org.editstream.models.depth.DepthAnythingConfig;
 import org.editstream.models.dino.Dinov2Config;
+import org.editstream.models.gdino.BertTokenizer;
+import org.editstream.models.gdino.GroundingDino;
+import org.editstream.models.gdino.GroundingDinoConfig;
+import org.editstream.models.gdino.GroundingText;
 import org.editstream.models.nn.Attention;
 import org.editstream.models.nn.Conv2d;
+import org.editstream.models.nn.DeformableAttention;
 import org.editstream.models.nn.Linear;
 import org.editstream.models.sam.SamConfig;
 import org.editstream.models.sam.SegmentAnything;
@@ -45,13 +50,17 @@ import java.util.concurrent.Callable;
 @Command(name = "perception", mixinStandardHelpOptions = true,
         description = {"Times the perception models at the released sizes with random weights: Segment Anything's image",
                 "embedding (1024x1024) and mask decode per prompt, Depth Anything V2's forward at 518x518, SegFormer's",
-                "forward at its processor's size and ViTPose's on 1 and 8 person crops. With --reference-python, the reference",
-                "implementations (segment-anything, Depth-Anything-V2 source folders; transformers, eager attention, for",
-                "SegFormer and ViTPose) time the same rows in PyTorch on the same threads and malloc settings, after ours, and",
-                "the table gives both and the ratio.",
+                "forward at its processor's size, ViTPose's on 1 and 8 person crops, and Grounding DINO's forward on one 800x1333",
+                "image and a two-phrase caption (grounding-dino-tiny's size with random weights, and the tiny fixture's",
+                "checkpoint) with deformable attention's share of it. With --reference-python, the reference implementations",
+                "(segment-anything, Depth-Anything-V2 source folders; transformers, eager attention, for SegFormer, ViTPose and",
+                "Grounding DINO) time the same rows in PyTorch on the same threads and malloc settings, after ours, and the",
+                "table gives both and the ratio.",
                 "Medians after warm-up runs; nothing is asserted."})
 class BenchPerceptionCommand implements Callable<Integer> {
     private static final String REFERENCE_SCRIPT = "perception_reference.py";
+    /** The least warm-up of a Grounding DINO row, after its --warmup calls. */
+    static final double WARMUP_SECONDS = 10;
     /** The ViTPose rows' batches: one person, and a crowded picture's crops in one pass. */
     static final int[] POSE_CROPS = {1, 8};
 
@@ -75,8 +84,28 @@ class BenchPerceptionCommand implements Callable<Integer> {
     @Option(names = "--segformer-side", defaultValue = "512", description = "Side of the square SegFormer input (default: ${DEFAULT-VALUE}, B0 ADE20K's processor size).")
     int segformerSide;
 
-    @Option(names = "--only", split = ",", description = "Only these families' rows: sam, depth, segformer, vitpose (default: all).")
+    @Option(names = "--only", split = ",", description = "Only these families' rows: sam, depth, segformer, vitpose, gdino (default: all).")
     List<String> only = new ArrayList<>();
+
+    @Option(names = "--gdino-config", description = "Grounding DINO manifests or config.json files, run with random weights "
+            + "(repeatable; default: the grounding-dino-tiny manifest).")
+    List<Path> gdinoConfigs = new ArrayList<>(List.of(Path.of("../shared/fixtures/manifests/grounding-dino-tiny.json")));
+
+    @Option(names = "--gdino-model", description = "Grounding DINO checkpoint folders (the Hugging Face layout), run with their "
+            + "weights (repeatable; default: the tiny fixture).")
+    List<Path> gdinoModels = new ArrayList<>(List.of(Path.of("../shared/fixtures/grounding-dino-tiny")));
+
+    @Option(names = "--gdino-size", defaultValue = "800x1333",
+            description = "HEIGHTxWIDTH of the Grounding DINO input (default: ${DEFAULT-VALUE}, its processor's shortest and longest edge).")
+    String gdinoSize;
+
+    @Option(names = "--gdino-tokenizer", defaultValue = "../shared/fixtures/grounding-dino-tiny",
+            description = "A folder with the BERT vocab.txt the caption is tokenized with for the random-weight rows (default: ${DEFAULT-VALUE}).")
+    Path gdinoTokenizer;
+
+    @Option(names = "--gdino-caption", defaultValue = "a cat. a remote control.",
+            description = "The caption grounded (default: ${DEFAULT-VALUE}).")
+    String gdinoCaption;
 
     @Option(names = "--skip-sam", description = "Leave out the SAM rows.")
     boolean skipSam;
@@ -121,6 +150,9 @@ class BenchPerceptionCommand implements Callable<Integer> {
         List<Path> depthConfigs = skipDepth || !wanted("depth") ? List.of() : this.depthConfigs;
         List<Path> segformerConfigs = wanted("segformer") ? this.segformerConfigs : List.of();
         List<Path> vitposeConfigs = wanted("vitpose") ? this.vitposeConfigs : List.of();
+        List<Path> gdinoConfigs = wanted("gdino") ? this.gdinoConfigs : List.of();
+        List<Path> gdinoModels = wanted("gdino") ? this.gdinoModels : List.of();
+        Map<String, Double> deformableShare = new LinkedHashMap<>();
         for (Path config : samConfigs) {
             String name = name(config);
             SamConfig c = BenchSupport.config(config, SamConfig.class, "--sam-config");
@@ -174,19 +206,114 @@ class BenchPerceptionCommand implements Callable<Integer> {
                 }
             }
         }
+        int[] side = gdinoSide();
+        BertTokenizer tokenizer = gdinoConfigs.isEmpty() ? null : BertTokenizer.load(gdinoTokenizer);
+        for (Path config : gdinoConfigs) {
+            try (NDManager m = NDManager.newBaseManager(dev)) {
+                GroundingDino model = GroundingDino.build(WeightSet.random(m, DataType.FLOAT32),
+                        BenchSupport.config(config, GroundingDinoConfig.class, "--gdino-config"), m);
+                gdinoRow(out, ours, deformableShare, name(config) + " forward " + side[0] + "x" + side[1], model, m, side, tokenizer);
+            }
+        }
+        for (Path folder : gdinoModels) {
+            try (GroundingDino model = GroundingDino.load(folder, dev, DataType.FLOAT32)) {
+                gdinoRow(out, ours, deformableShare, checkpointName(folder) + " forward " + side[0] + "x" + side[1], model,
+                        model.manager(), side, BertTokenizer.load(folder));
+            }
+        }
         out.printf("convolutions on a CPU so far: %s; linear layers: %s%n", Conv2d.census(), Linear.census());
         if (python == null) {
+            deformableShare.forEach((row, share) -> out.printf(Locale.ROOT, "%s: deformable attention %.1f%% of the forward%n", row, 100 * share));
             return 0;
         }
-        Map<String, Double> reference = reference(out, threads, samConfigs, depthConfigs, segformerConfigs, vitposeConfigs);
+        Map<String, Double> referenceShare = new LinkedHashMap<>();
+        Map<String, Double> reference = reference(out, threads, samConfigs, depthConfigs, segformerConfigs, vitposeConfigs,
+                gdinoConfigs, gdinoModels, side, tokenizer, referenceShare);
         out.printf("%n| row | EditStream (s) | PyTorch reference (s) | reference / ours |%n|---|---|---|---|%n");
         ours.forEach((row, seconds) -> {
             Double theirs = reference.get(row);
             out.printf(Locale.ROOT, "| %s | %.3f | %s | %s |%n", row, seconds, theirs == null ? "-" : String.format(Locale.ROOT, "%.3f", theirs),
                     theirs == null ? "-" : String.format(Locale.ROOT, "%.2f", theirs / seconds));
         });
+        if (!deformableShare.isEmpty()) {
+            out.printf("%n| row | deformable attention, EditStream | deformable attention, reference |%n|---|---|---|%n");
+            deformableShare.forEach((row, share) -> {
+                Double theirs = referenceShare.get(row);
+                out.printf(Locale.ROOT, "| %s | %.1f%% | %s |%n", row, 100 * share,
+                        theirs == null ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * theirs));
+            });
+        }
         out.flush();
         return 0;
+    }
+
+    /** The caption's token ids as the reference script takes them: "101,1037,...". */
+    private String ids(BertTokenizer tokenizer) {
+        return java.util.Arrays.stream(tokenizer.encode(gdinoCaption)).mapToObj(Long::toString)
+                .collect(java.util.stream.Collectors.joining(","));
+    }
+
+    private int[] gdinoSide() {
+        String[] parts = gdinoSize.split("x");
+        if (parts.length != 2) {
+            throw new IllegalArgumentException("--gdino-size takes HEIGHTxWIDTH, e.g. 800x1333, not " + gdinoSize);
+        }
+        return new int[] {Integer.parseInt(parts[0].strip()), Integer.parseInt(parts[1].strip())};
+    }
+
+    /**
+     * The encoder's pass on copies of the inputs in {@code scope}: the model computes in its inputs' manager, so each
+     * pass's arrays are freed with its scope rather than piling up in the row's.
+     */
+    private static GroundingDino.Encoded encode(GroundingDino model, NDManager scope, NDArray pixels, NDArray mask,
+                                                GroundingText text) {
+        NDArray p = pixels.duplicate();
+        p.attach(scope);
+        NDArray k = mask.duplicate();
+        k.attach(scope);
+        return model.encode(p, k, text);
+    }
+
+    /** A checkpoint folder's row name: its folder, marked as the checkpoint's own weights. */
+    private static String checkpointName(Path folder) {
+        return folder.toAbsolutePath().normalize().getFileName() + " checkpoint";
+    }
+
+    /**
+     * Grounding DINO's forward on one image of random pixels and the caption (encoder and decoder with the heads: logits
+     * and boxes), and the share of each timed forward spent in multi-scale deformable attention, as medians.
+     */
+    private void gdinoRow(PrintWriter out, Map<String, Double> rows, Map<String, Double> shares, String row, GroundingDino model,
+                          NDManager parent, int[] side, BertTokenizer tokenizer) {
+        GroundingText text = GroundingText.of(tokenizer, List.of(gdinoCaption)).truncated(model.config().maxTextLen());
+        double[] seconds = new double[runs];
+        double[] share = new double[runs];
+        try (NDManager m = parent.newSubManager()) {
+            NDArray pixels = m.randomNormal(new Shape(1, 3, side[0], side[1]));
+            NDArray mask = m.ones(new Shape(1, side[0], side[1]), DataType.INT64);
+            // warm-up as the other rows' (BenchSupport): the small checkpoint's forward reaches its steady state only
+            // after about forty calls, once the JVM has compiled the Java around the model
+            long warmupEnd = System.nanoTime() + (long) (WARMUP_SECONDS * 1e9);
+            for (int i = 0; i < warmup || System.nanoTime() < warmupEnd; i++) {
+                try (NDManager scope = m.newSubManager()) {
+                    model.detect(encode(model, scope, pixels, mask, text)).logits().toFloatArray();
+                }
+            }
+            for (int i = 0; i < runs; i++) {
+                DeformableAttention.Timing before = DeformableAttention.timing();
+                long start = System.nanoTime();
+                try (NDManager scope = m.newSubManager()) {
+                    GroundingDino.Detection d = model.detect(encode(model, scope, pixels, mask, text));
+                    d.logits().toFloatArray();
+                    d.boxes().toFloatArray();
+                }
+                double elapsed = (System.nanoTime() - start) / 1e9;
+                seconds[i] = elapsed;
+                share[i] = (DeformableAttention.timing().seconds() - before.seconds()) / elapsed;
+            }
+        }
+        row(out, rows, row, BenchSupport.median(seconds));
+        shares.put(row, BenchSupport.median(share));
     }
 
     private boolean wanted(String family) {
@@ -220,7 +347,9 @@ class BenchPerceptionCommand implements Callable<Integer> {
 
     /** Runs the reference script with the same configs and threads; its rows by name. */
     private Map<String, Double> reference(PrintWriter out, int threads, List<Path> samConfigs, List<Path> depthConfigs,
-                                          List<Path> segformerConfigs, List<Path> vitposeConfigs) throws Exception {
+                                          List<Path> segformerConfigs, List<Path> vitposeConfigs, List<Path> gdinoConfigs,
+                                          List<Path> gdinoModels, int[] side, BertTokenizer tokenizer, Map<String, Double> shares)
+            throws Exception {
         Path script = Files.createTempFile("editstream-perception-reference", ".py");
         try (InputStream in = BenchPerceptionCommand.class.getResourceAsStream(REFERENCE_SCRIPT)) {
             Files.write(script, in.readAllBytes());
@@ -241,6 +370,14 @@ class BenchPerceptionCommand implements Callable<Integer> {
         for (Path config : vitposeConfigs) {
             command.addAll(List.of("--vitpose", name(config), config.toAbsolutePath().toString()));
         }
+        command.addAll(List.of("--gdino-size", side[0] + "x" + side[1]));
+        for (Path config : gdinoConfigs) {
+            command.addAll(List.of("--gdino", name(config), config.toAbsolutePath().toString(), ids(tokenizer)));
+        }
+        for (Path folder : gdinoModels) {
+            command.addAll(List.of("--gdino-model", checkpointName(folder), folder.toAbsolutePath().toString(),
+                    ids(BertTokenizer.load(folder))));
+        }
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         // the same malloc settings as this JVM's (NativeAllocator): without them glibc hands PyTorch's large activations
         // fresh pages on every call, which made the reference's Depth Anything ViT-S 5 times slower here
@@ -258,6 +395,9 @@ class BenchPerceptionCommand implements Callable<Integer> {
                 JsonNode node = json.readTree(line);
                 if (node.has("row")) {
                     rows.put(node.get("row").asText(), node.get("seconds").asDouble());
+                    if (node.has("deformable_share")) {
+                        shares.put(node.get("row").asText(), node.get("deformable_share").asDouble());
+                    }
                     out.printf(Locale.ROOT, "reference %-38s %9.3f s%n", node.get("row").asText(), node.get("seconds").asDouble());
                 } else {
                     out.println("reference: " + line);

@@ -37,8 +37,14 @@ final class BenchSupport {
             body.get();
             seconds[i] = (System.nanoTime() - start) / 1e9;
         }
-        Arrays.sort(seconds);
-        return seconds[runs / 2];
+        return median(seconds);
+    }
+
+    /** The middle value (the upper one of an even count), as {@link #median(int, int, Supplier)} reports runs. */
+    static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
     }
 
     /** A configuration record from a config.json, or from the {@code config} member of a fixtures manifest. */

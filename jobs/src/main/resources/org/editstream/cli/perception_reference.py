@@ -1,6 +1,6 @@
 """The PyTorch reference rows of `editstream bench perception`: the reference implementations' own modules
-(segment-anything, Depth-Anything-V2; transformers' SegFormer and ViTPose with eager attention) with random weights at
-the sizes of the configs given, timed as the Java rows are. Prints one JSON object per row: {"row": ..., "seconds": median}.
+(segment-anything, Depth-Anything-V2; transformers' SegFormer, ViTPose and Grounding DINO with eager attention) with
+random weights at the sizes of the configs given (Grounding DINO also from checkpoint folders), timed as the Java rows are. Prints one JSON object per row: {"row": ..., "seconds": median}.
 
 The reference packages are imported from their source folders. Only the networks are timed, so the imports their
 preprocessing needs (OpenCV, torchvision's transforms, which the wheel stores here lack) are stubbed out.
@@ -113,6 +113,44 @@ def vitpose_rows(name, config, runs, warmup, batches):
         yield "%s forward %d %s %dx%d" % (name, crops, "crop" if crops == 1 else "crops", height, width), seconds
 
 
+def gdino_rows(name, model, runs, warmup, height, width, ids):
+    """transformers' GroundingDinoForObjectDetection (eager attention; its deformable attention in PyTorch on a CPU) on
+    one image at height x width and the caption's ids, with the share of each forward spent in deformable attention."""
+    from transformers.models.grounding_dino import modeling_grounding_dino as gd
+
+    model = model.eval()
+    model.set_attn_implementation("eager")
+    spent = [0.0]
+
+    def before(module, args, kwargs):
+        module._started = time.perf_counter()
+
+    def after(module, args, kwargs, output):
+        spent[0] += time.perf_counter() - module._started
+
+    for module in model.modules():
+        if isinstance(module, gd.GroundingDinoMultiscaleDeformableAttention):
+            module.register_forward_pre_hook(before, with_kwargs=True)
+            module.register_forward_hook(after, with_kwargs=True)
+    pixels = torch.randn(1, 3, height, width)
+    mask = torch.ones(1, height, width, dtype=torch.long)
+    input_ids = torch.tensor([ids])
+    attention = torch.ones_like(input_ids)
+    with torch.inference_mode():
+        for _ in range(warmup):
+            model(pixel_values=pixels, pixel_mask=mask, input_ids=input_ids, attention_mask=attention)
+        seconds = []
+        shares = []
+        for _ in range(runs):
+            spent[0] = 0.0
+            start = time.perf_counter()
+            model(pixel_values=pixels, pixel_mask=mask, input_ids=input_ids, attention_mask=attention)
+            seconds.append(time.perf_counter() - start)
+            shares.append(spent[0] / seconds[-1])
+    row = "%s forward %dx%d" % (name, height, width)
+    return row, statistics.median(seconds), statistics.median(shares)
+
+
 def config_of(path):
     """A config.json, or the "config" member of a fixtures manifest."""
     data = json.load(open(path))
@@ -131,6 +169,9 @@ def main():
     parser.add_argument("--vitpose", nargs=2, action="append", default=[], metavar=("NAME", "CONFIG"))
     parser.add_argument("--segformer-side", type=int, default=512)
     parser.add_argument("--pose-crops", default="1,8")
+    parser.add_argument("--gdino", nargs=3, action="append", default=[], metavar=("NAME", "CONFIG", "IDS"))
+    parser.add_argument("--gdino-model", nargs=3, action="append", default=[], metavar=("NAME", "FOLDER", "IDS"))
+    parser.add_argument("--gdino-size", default="800x1333")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -148,6 +189,16 @@ def main():
     for name, config in args.vitpose:
         for row, seconds in vitpose_rows(name, config_of(config), args.runs, args.warmup, crops):
             print(json.dumps({"row": row, "seconds": seconds}), flush=True)
+    height, width = (int(v) for v in args.gdino_size.split("x"))
+    if args.gdino or args.gdino_model:
+        from transformers import GroundingDinoConfig, GroundingDinoForObjectDetection
+    models = [(name, lambda c=config: GroundingDinoForObjectDetection(GroundingDinoConfig(**config_of(c))), ids)
+              for name, config, ids in args.gdino]
+    models += [(name, lambda f=folder: GroundingDinoForObjectDetection.from_pretrained(f), ids)
+               for name, folder, ids in args.gdino_model]
+    for name, build, ids in models:
+        row, seconds, share = gdino_rows(name, build(), args.runs, args.warmup, height, width, [int(i) for i in ids.split(",")])
+        print(json.dumps({"row": row, "seconds": seconds, "deformable_share": share}), flush=True)
 
 
 if __name__ == "__main__":

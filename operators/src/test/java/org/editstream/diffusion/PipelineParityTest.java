@@ -1,6 +1,5 @@
 package org.editstream.diffusion;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -67,7 +66,7 @@ class PipelineParityTest {
     void inpaintingFollowsTheReference() {
         StableDiffusion sd = TinyPipeline.get();
         try (StableDiffusion inpaint = StableDiffusion.load(Fixtures.path("sd-tiny"), Fixtures.path("sd-tiny-inpaint/unet"),
-                Device.cpu(), DataType.FLOAT32); NDManager m = inpaint.manager().newSubManager()) {
+                Fixtures.device(), DataType.FLOAT32); NDManager m = inpaint.manager().newSubManager()) {
             assertThat(inpaint.inpainting()).isTrue();
             String file = "sd-tiny-inpaint/golden/inpaint.safetensors";
             Map<String, NDArray> golden = Fixtures.golden(m, file);

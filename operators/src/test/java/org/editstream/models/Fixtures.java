@@ -1,5 +1,6 @@
 package org.editstream.models;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
@@ -21,6 +22,15 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 public final class Fixtures {
     private Fixtures() {
+    }
+
+    /**
+     * The device the model tests run on ({@code -Deditstream.device}: auto, cpu, gpu; default auto, a GPU where DJL
+     * finds one): the GPU kit runs the parity tests on CUDA this way. Managers made without a device get DJL's
+     * default, which is the same.
+     */
+    public static Device device() {
+        return Devices.named(System.getProperty("editstream.device", "auto"));
     }
 
     public static Path root() {

@@ -141,6 +141,11 @@ public final class GroundingDino implements AutoCloseable {
         }
     }
 
+    /** The model of a config on these weights (random ones for a benchmark at a released size); the manager owns them. */
+    public static GroundingDino build(WeightSet weights, GroundingDinoConfig config, NDManager manager) {
+        return new GroundingDino(manager, weights.root(), config);
+    }
+
     public GroundingDinoConfig config() {
         return config;
     }

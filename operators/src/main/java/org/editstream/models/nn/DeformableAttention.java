@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import org.editstream.models.Parameters;
 
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Multi-scale deformable attention (Deformable DETR; the reference's names {@code sampling_offsets},
@@ -15,6 +16,13 @@ import java.util.List;
  * ({@link Kernels#deformableSampling}, libtorch's {@code grid_sample}: align_corners false, zero padding).
  */
 public final class DeformableAttention {
+    private static final LongAdder CALLS = new LongAdder();
+    private static final LongAdder NANOS = new LongAdder();
+
+    /** Forward calls in this JVM so far and their wall time, for benchmarks' shares (exact on a CPU, where calls finish). */
+    public record Timing(long calls, double seconds) {
+    }
+
     private final int heads;
     private final int levels;
     private final int points;
@@ -47,6 +55,20 @@ public final class DeformableAttention {
      * @return [B, Q, C]
      */
     public NDArray forward(NDArray queries, NDArray values, NDArray valueMask, NDArray reference, List<long[]> shapes) {
+        long start = System.nanoTime();
+        try {
+            return attend(queries, values, valueMask, reference, shapes);
+        } finally {
+            NANOS.add(System.nanoTime() - start);
+            CALLS.increment();
+        }
+    }
+
+    public static Timing timing() {
+        return new Timing(CALLS.sum(), NANOS.sum() / 1e9);
+    }
+
+    private NDArray attend(NDArray queries, NDArray values, NDArray valueMask, NDArray reference, List<long[]> shapes) {
         long batch = queries.getShape().get(0);
         long q = queries.getShape().get(1);
         long s = values.getShape().get(1);

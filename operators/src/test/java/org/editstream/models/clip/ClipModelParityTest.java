@@ -1,6 +1,5 @@
 package org.editstream.models.clip;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -27,7 +26,7 @@ class ClipModelParityTest {
         String file = "clip-tiny/golden/clip.safetensors";
         Map<String, String> meta = Safetensors.metadata(Fixtures.path(file));
         ObjectMapper json = new ObjectMapper();
-        try (ClipModel clip = ClipModel.load(Fixtures.path("clip-tiny"), Device.cpu(), DataType.FLOAT32);
+        try (ClipModel clip = ClipModel.load(Fixtures.path("clip-tiny"), Fixtures.device(), DataType.FLOAT32);
              NDManager m = clip.manager().newSubManager()) {
             Map<String, NDArray> golden = Fixtures.golden(m, file);
             // the golden's images: imageN.png for each row of its pixel values
