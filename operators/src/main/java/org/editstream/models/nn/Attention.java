@@ -1,6 +1,7 @@
 package org.editstream.models.nn;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * Scaled dot-product attention over heads; every attention layer of every model calls this one function.
@@ -32,6 +33,7 @@ public final class Attention {
      * @return [B, Tq, C]
      */
     public static NDArray attend(NDArray q, NDArray k, NDArray v, int heads, NDArray mask, ProbabilityHook hook) {
+        Flops.add(Flops.attention(q.getShape().get(0) * heads, q.getShape().get(1), k.getShape().get(1), q.getShape().get(2) / heads));
         return hook == null && FUSED ? Kernels.attention(q, k, v, heads, mask) : materialised(q, k, v, heads, mask, hook);
     }
 
@@ -41,6 +43,8 @@ public final class Attention {
      * queries and keys: the caller appends features to q and k (and zeros to v) whose products are the extra logits.
      */
     public static NDArray attendHeads(NDArray q, NDArray k, NDArray v, double scale) {
+        Shape s = q.getShape();
+        Flops.add(Flops.attention(s.get(0) * s.get(1), s.get(2), k.getShape().get(2), s.get(3)));
         if (FUSED) {
             return Kernels.scaledAttention(q, k, v, scale);
         }

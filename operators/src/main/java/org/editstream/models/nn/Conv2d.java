@@ -91,6 +91,13 @@ public final class Conv2d {
     }
 
     public NDArray forward(NDArray x) {
+        NDArray y = compute(x);
+        Shape w = weight.getShape();
+        Flops.add(Flops.convolution(y.size(), w.get(1), w.get(2) * w.get(3)));
+        return y;
+    }
+
+    private NDArray compute(NDArray x) {
         if (!isOnCpu(x) || !isOnCpu(weight)) {
             return dense(x, weight);
         }

@@ -87,6 +87,13 @@ public final class Linear {
     }
 
     public NDArray forward(NDArray x) {
+        if (!x.isEmpty()) {
+            Flops.add(Flops.linear(x.size() / x.getShape().tail(), weight.getShape().get(1), weight.getShape().get(0)));
+        }
+        return compute(x);
+    }
+
+    private NDArray compute(NDArray x) {
         if (!packing || x.isEmpty() || proof.fellBack() || !onCpuInFloat32(x) || !onCpuInFloat32(weight) || Kernels.linearPacking() != null) {
             return dense(x);
         }
