@@ -40,7 +40,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (numbers are printed, never asserted).",
-        subcommands = {BenchCommand.Stream.class, BenchDiffusionCommand.class, BenchClipCommand.class, BenchLlmCommand.class, BenchExportCommand.class, BenchPairCommand.class, BenchPerceptionCommand.class, BenchMemoryCommand.class})
+        subcommands = {BenchCommand.Stream.class, BenchDiffusionCommand.class, BenchClipCommand.class, BenchLlmCommand.class, BenchExportCommand.class, BenchPairCommand.class, BenchPerceptionCommand.class, BenchMemoryCommand.class, BenchEngineCommand.class})
 public class BenchCommand implements Runnable {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;

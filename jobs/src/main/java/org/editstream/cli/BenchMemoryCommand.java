@@ -29,12 +29,10 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 
 @Command(name = "memory", mixinStandardHelpOptions = true,
         description = {"The native memory a TaskManager's models take, for sizing taskmanager.memory.task.off-heap.size: the",
@@ -97,7 +95,7 @@ class BenchMemoryCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Path folders = Files.createTempDirectory("editstream-memory");
         try (Sampler sampler = new Sampler()) {
-            Path pipeline = pipelineFolder(folders.resolve("pipeline"));
+            Path pipeline = BenchSupport.configsOnlyPipeline(manifests, tiny, folders.resolve("pipeline"));
             Path clipFolder = clipFolder(folders.resolve("clip"));
             long jvmAlone = ResidentMemory.nativeKib();
             out.printf("%d cores, max heap %s; native memory is resident less the JVM's committed heap and non-heap%n",
@@ -170,11 +168,7 @@ class BenchMemoryCommand implements Callable<Integer> {
                         spec.getJvmOverheadSize().getMebiBytes());
             }
         } finally {
-            try (Stream<Path> walk = Files.walk(folders)) { // links are deleted, not followed
-                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
+            BenchSupport.deleteTree(folders);
         }
         return 0;
     }
@@ -191,21 +185,9 @@ class BenchMemoryCommand implements Callable<Integer> {
         return result;
     }
 
-    /** A diffusers pipeline folder of configs only: the manifests' configs, the tiny pipeline's tokenizer and scheduler. */
-    private Path pipelineFolder(Path folder) throws IOException {
-        Files.createDirectories(folder);
-        Files.copy(tiny.resolve("model_index.json"), folder.resolve("model_index.json"));
-        Files.createSymbolicLink(folder.resolve("tokenizer"), tiny.resolve("tokenizer").toAbsolutePath());
-        Files.createSymbolicLink(folder.resolve("scheduler"), tiny.resolve("scheduler").toAbsolutePath());
-        writeConfig(manifests.resolve("clip-vit-l14-text-encoder.json"), folder.resolve("text_encoder"));
-        writeConfig(manifests.resolve("sd15-unet.json"), folder.resolve("unet"));
-        writeConfig(manifests.resolve("sd-vae.json"), folder.resolve("vae"));
-        return folder;
-    }
-
     /** A CLIPModel folder of configs only, its image processor sized for the manifest's vision tower. */
     private Path clipFolder(Path folder) throws IOException {
-        JsonNode config = writeConfig(manifests.resolve("clip-vit-l14.json"), folder);
+        JsonNode config = BenchSupport.writeConfig(manifests.resolve("clip-vit-l14.json"), folder);
         int size = config.path("vision_config").path("image_size").asInt(224);
         ObjectMapper json = new ObjectMapper();
         ObjectNode processor = (ObjectNode) json.readTree(clipTiny.resolve("preprocessor_config.json").toFile());
@@ -216,12 +198,6 @@ class BenchMemoryCommand implements Callable<Integer> {
         return folder;
     }
 
-    private static JsonNode writeConfig(Path manifest, Path folder) throws IOException {
-        JsonNode config = BenchSupport.configJson(manifest, "--manifests");
-        Files.createDirectories(folder);
-        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(folder.resolve("config.json").toFile(), config);
-        return config;
-    }
 
     private static String gib(long kib) {
         return String.format("%.2f GiB", kib / (1024.0 * 1024));

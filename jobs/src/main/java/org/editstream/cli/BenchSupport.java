@@ -9,7 +9,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 /** What the model benchmarks share: median timings and configs read from a config.json or a manifest. */
 final class BenchSupport {
@@ -45,6 +47,39 @@ final class BenchSupport {
         double[] sorted = values.clone();
         Arrays.sort(sorted);
         return sorted[sorted.length / 2];
+    }
+
+    /**
+     * A diffusers pipeline folder of configs only, for a pipeline with random weights at a released size
+     * ({@code WeightSource.RANDOM}): the manifests' configs (sd15-unet.json, sd-vae.json, clip-vit-l14-text-encoder.json),
+     * the tiny pipeline's tokenizer and scheduler.
+     */
+    static Path configsOnlyPipeline(Path manifests, Path tiny, Path folder) throws IOException {
+        Files.createDirectories(folder);
+        Files.copy(tiny.resolve("model_index.json"), folder.resolve("model_index.json"));
+        Files.createSymbolicLink(folder.resolve("tokenizer"), tiny.resolve("tokenizer").toAbsolutePath());
+        Files.createSymbolicLink(folder.resolve("scheduler"), tiny.resolve("scheduler").toAbsolutePath());
+        writeConfig(manifests.resolve("clip-vit-l14-text-encoder.json"), folder.resolve("text_encoder"));
+        writeConfig(manifests.resolve("sd15-unet.json"), folder.resolve("unet"));
+        writeConfig(manifests.resolve("sd-vae.json"), folder.resolve("vae"));
+        return folder;
+    }
+
+    /** Deletes a folder and what it holds; links are deleted, not followed. */
+    static void deleteTree(Path folder) throws IOException {
+        try (Stream<Path> walk = Files.walk(folder)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    /** A manifest's (or config.json's) config written as {@code folder/config.json}. */
+    static JsonNode writeConfig(Path manifest, Path folder) throws IOException {
+        JsonNode config = configJson(manifest, "--manifests");
+        Files.createDirectories(folder);
+        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(folder.resolve("config.json").toFile(), config);
+        return config;
     }
 
     /** A configuration record from a config.json, or from the {@code config} member of a fixtures manifest. */
