@@ -4,39 +4,51 @@
 # that the engine runs on that libtorch. DJL ships its JNI for libtorch 2.7.1 only; a JNI built for one torch minor
 # version does not load on another. Needs g++ and a JDK (javac -h writes the JNI header); no CMake, no CUDA toolkit.
 #
-#   engine/build-jni.sh --torch DIR [--djl-source FILE] [--out DIR] [--jobs N]
+#   engine/build-jni.sh --torch DIR [--djl-source FILE] [--out DIR] [--jobs N] [--header DIR --djl-version V]
 #
 # --djl-source  DJL's source archive for the tag (default: ../shared/vendor/djl-<version>-pytorch-jni-src.tar.gz
 #               beside the checkout when present, else the tag's archive from GitHub)
 # --out         where the JNI goes (default: $ENGINE_CACHE_DIR, or ~/.djl.ai, /pytorch/<torch>-<flavour>-linux-x86_64,
 #               where DJL looks for it)
+# --header      a folder holding the JNI header already generated (the GPU kit's: it has a Java runtime, no javac);
+#               jni.h is then taken from the runtime of the java on the PATH
+# --djl-version DJL's version, where there is no pom.xml to read it from (the GPU kit)
+# --write-header DIR  only writes the JNI header into DIR (no --torch needed), for the kit to carry
+# DJL's JNI maps no bfloat16 (it aborts the process on one); the build adds the mapping (DataType.BFLOAT16, ordinal 11).
 # The last lines printed are the environment to run the job, txt2img and the benches on that libtorch with.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
-torch="" source="" out="" jobs="$(nproc)"
+torch="" source="" out="" jobs="$(nproc)" header="" djl="" write_header=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --torch) torch="$2"; shift 2 ;;
+    --header) header="$2"; shift 2 ;;
+    --djl-version) djl="$2"; shift 2 ;;
+    --write-header) write_header="$2"; shift 2 ;;
     --djl-source) source="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --jobs) jobs="$2"; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
-[ -n "$torch" ] || { echo "--torch DIR is required: a wheel's torch/ folder, or an unpacked libtorch" >&2; exit 2; }
+[ -n "$torch" ] || [ -n "$write_header" ] || { echo "--torch DIR is required: a wheel's torch/ folder, or an unpacked libtorch" >&2; exit 2; }
+if [ -z "$write_header" ]; then
 [ -d "$torch/torch/include" ] && torch="$torch/torch"
 [ -d "$torch/include/ATen" ] && [ -d "$torch/lib" ] || { echo "$torch has no include/ATen and lib/: not a libtorch" >&2; exit 2; }
 torch="$(cd "$torch" && pwd)"
+fi
 command -v g++ >/dev/null || { echo "g++ is needed (apt-get install g++)" >&2; exit 2; }
-command -v javac >/dev/null || { echo "a JDK is needed for javac -h" >&2; exit 2; }
+[ -n "$header" ] || command -v javac >/dev/null || { echo "a JDK is needed for javac -h (or --header DIR)" >&2; exit 2; }
 
-djl="$(sed -n 's:.*<djl.version>\(.*\)</djl.version>.*:\1:p' "$root/pom.xml" | head -1)"
-[ -n "$djl" ] || { echo "no djl.version in $root/pom.xml" >&2; exit 2; }
+[ -n "$djl" ] || djl="$(sed -n 's:.*<djl.version>\(.*\)</djl.version>.*:\1:p' "$root/pom.xml" 2>/dev/null | head -1)"
+[ -n "$djl" ] || { echo "no djl.version in $root/pom.xml (or --djl-version V)" >&2; exit 2; }
 
 # the torch version and flavour: a wheel's version.py ('2.13.0+cpu'), or a libtorch zip's build-version
-if [ -f "$torch/version.py" ]; then
+if [ -n "$write_header" ]; then
+  full="none"
+elif [ -f "$torch/version.py" ]; then
   full="$(sed -n "s/^__version__ = '\(.*\)'/\1/p" "$torch/version.py")"
 elif [ -f "$torch/build-version" ]; then
   full="$(cat "$torch/build-version")"
@@ -65,6 +77,17 @@ src="$work/djl-$djl"
 native="$src/engines/pytorch/pytorch-native/src/main/native"
 [ -d "$native" ] || { echo "$source has no djl-$djl/engines/pytorch/pytorch-native: not DJL v$djl's source" >&2; exit 2; }
 
+# bfloat16: DJL passes DataType ordinals; its JNI maps none to BFloat16 and rethrows nothing ("throw;") for it
+utils="$native/djl_pytorch_utils.h"
+grep -q 'case 8:' "$utils" || { echo "$utils is not the DJL JNI source this build knows" >&2; exit 2; }
+sed -i -e 's/^\(\s*\)} else if (torch::kComplexFloat == type) {/\1} else if (torch::kBFloat16 == type) {\n\1  return 11;\n&/' \
+  -e 's/^\(\s*\)case 8:$/\1case 11:\n\1  return torch::kBFloat16;\n&/' "$utils"
+grep -q 'kBFloat16' "$utils" || { echo "could not add bfloat16 to $utils" >&2; exit 2; }
+
+if [ -n "$header" ]; then
+  mkdir -p "$work/include" && cp "$header"/*.h "$work/include/"
+  java_home="$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")"
+else
 # the JNI header, from the engine's Java declaration of its native methods
 repo="${MAVEN_REPO:-$HOME/.m2/repository}"
 # DJL's api jar and what it needs, from the Maven repository, or the job's shaded jar, which holds them all
@@ -73,8 +96,14 @@ javac -nowarn -h "$work/include" -d "$work/classes" -cp "$classpath" \
   -sourcepath "$src/engines/pytorch/pytorch-engine/src/main/java" \
   "$src/engines/pytorch/pytorch-engine/src/main/java/ai/djl/pytorch/jni/PyTorchLibrary.java" \
   || { echo "javac -h failed: DJL's api jar $djl (and slf4j, gson) are looked for in $repo (mvn -q package fetches them)" >&2; exit 2; }
-
 java_home="$(dirname "$(dirname "$(readlink -f "$(command -v javac)")")")"
+fi
+if [ -n "$write_header" ]; then
+  mkdir -p "$write_header" && cp "$work"/include/*.h "$write_header/"
+  echo "wrote the JNI header of DJL $djl into $write_header"
+  exit 0
+fi
+[ -f "$java_home/include/jni.h" ] || { echo "no jni.h in $java_home/include" >&2; exit 2; }
 flags=(-O2 -fPIC -D_GLIBCXX_USE_CXX11_ABI=1 -I"$work/include" -I"$src/api/src/main/native" -I"$java_home/include"
        -I"$java_home/include/linux" -I"$torch/include" -I"$torch/include/torch/csrc/api/include")
 # the C++ standard the headers need: torch 2.14's ATen needs C++20, earlier ones build with C++17
@@ -99,4 +128,4 @@ mkdir -p "$out"
 g++ -shared "$work"/obj/*.o -L"$torch/lib" "${libs[@]}" -Wl,-rpath,"$torch/lib" -o "$out/$djl-libdjl_torch.so"
 echo "wrote $out/$djl-libdjl_torch.so"
 echo "run on it with:"
-echo "export PYTORCH_LIBRARY_PATH=$torch/lib PYTORCH_VERSION=$version PYTORCH_FLAVOR=$flavour ENGINE_CACHE_DIR=$(dirname "$(dirname "$out")") DJL_OFFLINE=true OPT_OUT_TRACKING=true"
+echo "export PYTORCH_LIBRARY_PATH=$torch/lib PYTORCH_VERSION=$version PYTORCH_FLAVOR=$flavour ENGINE_CACHE_DIR=$(dirname "$(dirname "$out")") DJL_OFFLINE=true OPT_OUT_TRACKING=true EDITSTREAM_JNI_BFLOAT16=true"

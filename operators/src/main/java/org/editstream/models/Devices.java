@@ -37,8 +37,20 @@ public final class Devices {
         return switch (name.toLowerCase(Locale.ROOT).strip()) {
             case "float32", "fp32" -> DataType.FLOAT32;
             case "float16", "fp16", "half" -> DataType.FLOAT16;
-            case "bfloat16", "bf16" -> DataType.BFLOAT16;
+            case "bfloat16", "bf16" -> {
+                if (!bfloat16Supported()) {
+                    throw new IllegalArgumentException("bfloat16 needs DJL's JNI built by engine/build-jni.sh (which adds"
+                            + " the mapping and prints EDITSTREAM_JNI_BFLOAT16=true with its environment): DJL's released"
+                            + " JNI maps no bfloat16 and aborts the process on the first such array");
+                }
+                yield DataType.BFLOAT16;
+            }
             default -> throw new IllegalArgumentException("unknown precision '" + name + "' (float32, float16, bfloat16)");
         };
+    }
+
+    /** Whether the JNI in use maps bfloat16: the one engine/build-jni.sh builds ({@code EDITSTREAM_JNI_BFLOAT16=true}). */
+    public static boolean bfloat16Supported() {
+        return Boolean.parseBoolean(System.getProperty("editstream.jni.bfloat16", System.getenv("EDITSTREAM_JNI_BFLOAT16")));
     }
 }
