@@ -63,10 +63,11 @@ echo "$djl" > "$kit/jni/djl-version"
 engine/build-jni.sh --write-header "$kit/jni/include" >/dev/null
 cp engine/build-jni.sh "$kit/"
 
-# the fixtures the tests read, and the manifests that size the benchmark's random SD-1.5
+# the fixtures the tests read, and the manifests (the tests build the released models' layouts from them, and they
+# size the benchmark's random SD-1.5)
 for f in sd-tiny sd-tiny-inpaint clip-tiny; do cp -rL "$shared/fixtures/$f" "$kit/shared/fixtures/"; done
 cp "$shared/fixtures/README.md" "$kit/shared/fixtures/"
-for m in sd15-unet sd-vae clip-vit-l14-text-encoder; do cp "$shared/fixtures/manifests/$m.json" "$kit/shared/fixtures/manifests/"; done
+cp "$shared"/fixtures/manifests/*.json "$kit/shared/fixtures/manifests/"
 
 # the reference benchmark, and diffusers' own source for it (pure Python; its licence travels with it)
 cp engine/kit/run.sh engine/kit/reference_bench.py engine/kit/summarise.py "$kit/"

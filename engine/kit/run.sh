@@ -38,7 +38,7 @@ eval "$(tail -1 "$out/build-jni.log")"
 target="$engines/pytorch/$PYTORCH_VERSION-$PYTORCH_FLAVOR-linux-x86_64"
 mkdir -p "$target" && mv "$engines/pytorch/jni/$djl-libdjl_torch.so" "$target/"
 export ENGINE_CACHE_DIR="$engines"
-jvm=(-Xmx8g -Deditstream.shared="$kit/shared" -Deditstream.device=auto)
+jvm=(-Xmx8g -Deditstream.shared="$kit/shared" -Deditstream.device=auto -Deditstream.expect-libtorch="$PYTORCH_VERSION")
 # the CUDA wheel's runtime libraries: JNA finds a versioned-only libcudart through jna.library.path
 nvidia="$(dirname "$torch_dir")/nvidia"
 if [ -d "$nvidia" ]; then
@@ -46,7 +46,8 @@ if [ -d "$nvidia" ]; then
 fi
 
 step "parity tests on the device"
-java "${jvm[@]}" -jar "$kit/lib/junit-platform-console-standalone.jar" execute --class-path "$kit/lib/*" \
+classes="$(ls "$kit"/lib/*.jar | grep -v console-standalone | paste -sd:)"
+java "${jvm[@]}" -jar "$kit/lib/junit-platform-console-standalone.jar" execute --class-path "$classes" \
   --disable-banner --details=summary --reports-dir "$out/parity" \
   $(sed 's/^/--select-class /' "$kit/parity-tests.txt") > "$out/parity.log" 2>&1
 parity_status=$?
