@@ -17,6 +17,8 @@ public final class EngineLoad {
     /** The line of the first load in a JVM, which a cluster test counts in a TaskManager's log. */
     public static final String LOADED = "libtorch loaded in this JVM";
     static final String PROPERTY = "editstream.libtorch.loaded-by";
+    /** DJL's switch for cuDNN's autotuner, read when its PyTorch engine starts. */
+    static final String CUDNN_BENCHMARK = "ai.djl.pytorch.cudnn_benchmark";
     private static final Logger LOG = LoggerFactory.getLogger(EngineLoad.class);
     private static volatile boolean announced;
 
@@ -31,6 +33,11 @@ public final class EngineLoad {
         synchronized (EngineLoad.class) {
             if (announced) {
                 return;
+            }
+            // cuDNN autotuning (DJL applies it when its engine starts): generation runs the same shapes step after
+            // step, so the best convolution algorithms are found once and reused; -D...=false keeps it off
+            if (System.getProperty(CUDNN_BENCHMARK) == null) {
+                System.setProperty(CUDNN_BENCHMARK, "true");
             }
             Engine engine = Engine.getInstance();
             ClassLoader djl = Engine.class.getClassLoader();
