@@ -89,8 +89,9 @@ public final class StableDiffusion implements AutoCloseable {
             unetWeights.requireAllUsed(List.of());
 
             Path vaeFolder = folder.resolve("vae");
-            WeightSet vaeWeights = weights.open(manager, vaeFolder, dtype, Vae.LEGACY_NAMES);
-            Vae vae = new Vae(vaeWeights.root(), ModelFolder.config(vaeFolder, VaeConfig.class));
+            VaeConfig vaeConfig = ModelFolder.config(vaeFolder, VaeConfig.class);
+            WeightSet vaeWeights = weights.open(manager, vaeFolder, vaeConfig.computeType(dtype), Vae.LEGACY_NAMES);
+            Vae vae = new Vae(vaeWeights.root(), vaeConfig);
             vaeWeights.requireAllUsed(List.of());
 
             DdimScheduler scheduler = new DdimScheduler(ModelFolder.json(
@@ -243,7 +244,8 @@ public final class StableDiffusion implements AutoCloseable {
         float sf = vae.config().scalingFactor().floatValue();
         long rows = latents.getShape().get(0);
         if (rows == 1) {
-            return Scoped.apply(in -> vae.decode(in[0].div(sf)).div(2f).add(0.5f).clip(0f, 1f), latents);
+            DataType vaeType = vae.config().computeType(dtype);
+            return Scoped.apply(in -> vae.decode(in[0].toType(vaeType, false).div(sf)).div(2f).add(0.5f).clip(0f, 1f), latents);
         }
         NDList images = new NDList();
         try {
@@ -261,7 +263,8 @@ public final class StableDiffusion implements AutoCloseable {
     /** Scaled latent means [B, c, h, w] of images in [0, 1]: what the UNet sees for these images. */
     public NDArray encode(NDArray images) {
         float sf = vae.config().scalingFactor().floatValue();
-        return Scoped.apply(in -> vae.encode(in[0].mul(2f).sub(1f))[0].mul(sf), images);
+        DataType vaeType = vae.config().computeType(dtype);
+        return Scoped.apply(in -> vae.encode(in[0].toType(vaeType, false).mul(2f).sub(1f))[0].mul(sf).toType(dtype, false), images);
     }
 
     /**
@@ -271,11 +274,13 @@ public final class StableDiffusion implements AutoCloseable {
      * @param images [B, 3, H, W] in [0, 1]; {@code mask} [B, 1, H, W], 1 = repaint
      */
     public NDArray inpaintChannels(NDArray images, NDArray mask) {
+        DataType vaeType = vae.config().computeType(dtype);
         return Scoped.apply(in -> {
-            NDArray keep = in[1].lt(0.5f).toType(in[0].getDataType(), false);
-            NDArray maskedLatents = vae.encode(in[0].mul(2f).sub(1f).mul(keep))[0]
-                    .mul(vae.config().scalingFactor().floatValue());
-            NDArray small = Resize.nearest(in[1], maskedLatents.getShape().get(2), maskedLatents.getShape().get(3));
+            NDArray image = in[0].toType(vaeType, false);
+            NDArray keep = in[1].lt(0.5f).toType(vaeType, false);
+            NDArray maskedLatents = vae.encode(image.mul(2f).sub(1f).mul(keep))[0]
+                    .mul(vae.config().scalingFactor().floatValue()).toType(dtype, false);
+            NDArray small = Resize.nearest(in[1].toType(dtype, false), maskedLatents.getShape().get(2), maskedLatents.getShape().get(3));
             return small.concat(maskedLatents, 1);
         }, images, mask);
     }

@@ -1,10 +1,14 @@
 package org.editstream.diffusion;
 
+import ai.djl.ndarray.types.DataType;
 import org.editstream.models.ModelException;
 
 import java.util.List;
 
-/** A diffusers {@code AutoencoderKL} {@code config.json}. */
+/**
+ * A diffusers {@code AutoencoderKL} {@code config.json}. {@code force_upcast}: the VAE computes in float32 when the
+ * pipeline runs in float16 (whose range its activations overflow), as diffusers upcasts it.
+ */
 public record VaeConfig(
         Integer inChannels,
         Integer outChannels,
@@ -16,7 +20,8 @@ public record VaeConfig(
         Integer normNumGroups,
         String actFn,
         Double scalingFactor,
-        Boolean midBlockAddAttention) {
+        Boolean midBlockAddAttention,
+        Boolean forceUpcast) {
 
     public VaeConfig {
         inChannels = inChannels == null ? 3 : inChannels;
@@ -28,6 +33,7 @@ public record VaeConfig(
         actFn = actFn == null ? "silu" : actFn;
         scalingFactor = scalingFactor == null ? 0.18215 : scalingFactor;
         midBlockAddAttention = midBlockAddAttention == null || midBlockAddAttention;
+        forceUpcast = forceUpcast == null || forceUpcast; // diffusers' default
         if (!"silu".equals(actFn)) {
             throw new ModelException("vae config: act_fn " + actFn + " is not supported by this engine");
         }
@@ -41,5 +47,10 @@ public record VaeConfig(
                 throw new ModelException("vae config: up block " + t + " is not supported by this engine");
             }
         }
+    }
+
+    /** The precision the VAE computes in for a pipeline in {@code pipeline}: float32 for float16 with force_upcast. */
+    public DataType computeType(DataType pipeline) {
+        return pipeline == DataType.FLOAT16 && forceUpcast ? DataType.FLOAT32 : pipeline;
     }
 }
