@@ -10,6 +10,7 @@ import org.editstream.imaging.ImageUriPolicy;
 import org.editstream.instruct.InstructionRouting;
 import org.editstream.instruct.LlmSettings;
 import org.editstream.job.JobConfig;
+import org.editstream.recipes.GenerationBatch;
 import org.editstream.recipes.RecipeBook;
 import org.editstream.schema.Task;
 import org.editstream.tasks.TaskCatalogue;
@@ -98,9 +99,26 @@ public class JobOptions {
     boolean detectorCheck;
 
     @Option(names = "--generation-batch", defaultValue = "1",
-            description = "Attention-controlled pairs per UNet pass, and requests per generation batch (default: ${DEFAULT-VALUE}; "
-                    + "raise it on a GPU, lower it if batches split for memory).")
-    int generationBatch;
+            description = "Attention-controlled pairs per UNet pass, and requests per generation batch, or auto: sized from the "
+                    + "device's memory when the generation host starts, with one probe pair (1 on a CPU, where batching loses) "
+                    + "(default: ${DEFAULT-VALUE}; raise it on a GPU, lower it if batches split for memory).")
+    String generationBatch;
+
+    /** --generation-batch as the tools take it: a count, or {@link GenerationBatch#AUTO}. */
+    int generationBatch() {
+        if (generationBatch.strip().equalsIgnoreCase("auto")) {
+            return GenerationBatch.AUTO;
+        }
+        try {
+            int n = Integer.parseInt(generationBatch.strip());
+            if (n >= 1) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // the message below
+        }
+        throw new IllegalArgumentException("--generation-batch takes a count of at least 1 or auto, not " + generationBatch);
+    }
 
     @Option(names = "--region-input", defaultValue = "generated",
             description = "What local, texture and remove edit: 'generated' (an image made from the input caption) or 'given' "
@@ -255,7 +273,7 @@ public class JobOptions {
                 .taskMix(TaskMix.parse(taskMix))
                 .tools(new RecipeBook.Tools(tessdata == null ? null : tessdata.toAbsolutePath().toString(),
                         models == null ? null : models.toAbsolutePath().toString(), diffusionSteps, grounder,
-                        generationBatch, regionInput == RegionInput.given, boxThreshold, textThreshold))
+                        generationBatch(), regionInput == RegionInput.given, boxThreshold, textThreshold))
                 .captionLimits(new CaptionLimits(maxCaptionChars))
                 .imageLimits(limits)
                 .imageStore(new ImageStoreSettings(policy, maxImageBytes, imageStore, Duration.ofSeconds(10)))

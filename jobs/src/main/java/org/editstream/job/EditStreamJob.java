@@ -37,6 +37,7 @@ import org.editstream.instruct.InstructionRouting;
 import org.editstream.instruct.LlmSettings;
 import org.editstream.perception.DetectorCheck;
 import org.editstream.perception.ScoringHost;
+import org.editstream.recipes.GenerationBatch;
 import org.editstream.recipes.GrounderSpec;
 import org.editstream.recipes.ModelsFolder;
 import org.editstream.recipes.RecipeBook;
@@ -115,7 +116,7 @@ public final class EditStreamJob {
                 : "Structure filter off: needs " + Capability.DEPTH.description());
         if (enabled.enabled().stream().anyMatch(RecipeBook.GENERATED::contains)) {
             RecipeBook.Tools tools = config.tools();
-            lines.add("Generation: " + tools.diffusionSteps() + " DDIM steps, " + tools.generationBatch()
+            lines.add("Generation: " + tools.diffusionSteps() + " DDIM steps, " + GenerationBatch.describe(tools.generationBatch())
                     + " pair(s) per UNet pass" + (tools.grounding() == null ? "" : ", objects grounded by " + tools.grounding().describe()));
         }
         GrounderSpec detector = detectorGrounder(config, enabled);
@@ -179,7 +180,8 @@ public final class EditStreamJob {
                     .name("tasks a diffusion model generates");
             generated = AsyncDataStream.unorderedWait(toGenerate, new GeneratePairs(config.tools(), config.jobVersion(), decoder, config.imageStore()),
                             GENERATION_TIMEOUT_MINUTES, TimeUnit.MINUTES,
-                            Math.max(GENERATION_CAPACITY, 2 * config.tools().generationBatch()))
+                            Math.max(GENERATION_CAPACITY, 2 * (config.tools().generationBatch() == GenerationBatch.AUTO
+                                    ? GenerationBatch.MAX : config.tools().generationBatch())))
                     .uid("generate-diffusion").name("generate pair (diffusion)")
                     .process(new SplitOutcomes<>(EditSample.class)).uid("generated-split").name("generated samples");
         }

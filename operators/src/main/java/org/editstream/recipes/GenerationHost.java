@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -38,15 +39,16 @@ public final class GenerationHost {
      * @param clip       CLIP folder for best-of-N among candidates, or null (one candidate then)
      * @param grounder   the grounder the region and background recipes ground with (SAM's masks when the models
      *                   folder has SAM), or null
-     * @param batch      pairs per UNet pass, and requests per batch
+     * @param batch      pairs per UNet pass, and requests per batch; {@link GenerationBatch#AUTO} to size it from the
+     *                   device's memory when the host starts
      * @param maxWait    how long a batch waits to fill after its oldest request arrived
      * @param regionGivenImage whether local, texture and remove edit the caption's own image when it has one
      */
     public record Settings(Path diffusion, Path inpainting, Path clip, GrounderSpec grounder, int steps, int batch,
                            Duration maxWait, boolean regionGivenImage) {
         public Settings {
-            if (batch < 1) {
-                throw new IllegalArgumentException("the generation batch must be at least 1, got " + batch);
+            if (batch < 1 && batch != GenerationBatch.AUTO) {
+                throw new IllegalArgumentException("the generation batch must be at least 1 (or auto), got " + batch);
             }
             if (steps < 1) {
                 throw new IllegalArgumentException("diffusion steps must be positive, got " + steps);
@@ -76,6 +78,8 @@ public final class GenerationHost {
     private final RegionRecipe region;
     private final BackgroundRecipe background;
     private final Batcher<Job, Made> batcher;
+    /** Pairs per UNet pass: the settings', or sized at start ({@link GenerationBatch#auto}). */
+    private final int batch;
 
     private GenerationHost(Settings settings) {
         this.settings = settings;
@@ -86,17 +90,20 @@ public final class GenerationHost {
         // best of Emu Edit's candidates by CLIP; without a CLIP model there is nothing to choose by, so one candidate
         RegionRecipe.Chooser chooser = clip == null ? (candidates, caption) -> 0 : RegionRecipe.Chooser.byClip(clip);
         this.global = new GlobalRecipe(sd, steps, side, side);
+        this.batch = settings.batch() != GenerationBatch.AUTO ? settings.batch()
+                : GenerationBatch.auto(sd.manager().getDevice(), () -> new GlobalRecipe(sd, 1, side, side).makeAll(List.of(
+                        new GlobalRecipe.Edit("a photo of a house", "a photo of a house at night", new SplittableRandom(0))), 1));
         this.style = new StyleRecipe(sd, chooser, steps, side, side, clip == null ? 1 : StyleRecipe.CANDIDATES);
         ObjectGrounder grounder = settings.grounder() == null ? null : settings.grounder().withMasks();
         this.region = grounder == null ? null : new RegionRecipe(sd, grounder, chooser, steps, side, side,
-                clip == null ? 1 : RegionRecipe.CANDIDATES, settings.batch());
+                clip == null ? 1 : RegionRecipe.CANDIDATES, batch);
         StableDiffusion inpainter = grounder == null || !Settings.isInpaintingFolder(settings.inpainting()) ? null
                 : inpainter(settings);
         int inpaintSide = inpainter == null ? 0 : inpainter.unet().config().sampleSize() * inpainter.vaeScale();
         this.background = inpainter == null ? null : new BackgroundRecipe(inpainter, grounder, chooser, steps,
-                inpaintSide, inpaintSide, clip == null ? 1 : BackgroundRecipe.CANDIDATES, settings.batch());
+                inpaintSide, inpaintSide, clip == null ? 1 : BackgroundRecipe.CANDIDATES, batch);
         // global requests of one host share model, steps and size: they batch by task
-        this.batcher = new Batcher<>("diffusion", settings.batch(), settings.maxWait(), Job::task, this::run);
+        this.batcher = new Batcher<>("diffusion", batch, settings.maxWait(), Job::task, this::run);
     }
 
     private static StableDiffusion inpainter(Settings settings) {
@@ -144,6 +151,11 @@ public final class GenerationHost {
         return batcher.stats();
     }
 
+    /** Pairs per UNet pass this host runs (the settings', or what {@link GenerationBatch#auto} chose). */
+    public int batch() {
+        return batch;
+    }
+
     public Settings settings() {
         return settings;
     }
@@ -157,7 +169,7 @@ public final class GenerationHost {
         if (jobs.get(0).task() == Task.GLOBAL) {
             List<GlobalRecipe.Edit> edits = jobs.stream().map(job -> new GlobalRecipe.Edit(job.inputCaption(),
                     job.outputCaption(), Seeds.random(job.seed(), "recipe"))).toList();
-            return global.makeAll(edits, settings.batch());
+            return global.makeAll(edits, batch);
         }
         List<Made> made = new ArrayList<>(jobs.size());
         for (Job job : jobs) {

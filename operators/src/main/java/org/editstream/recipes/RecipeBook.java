@@ -49,7 +49,7 @@ public final class RecipeBook implements AutoCloseable {
      * @param diffusionSteps  DDIM steps of generated pairs
      * @param grounder        the {@link org.editstream.perception.ObjectGrounder} class the region and background
      *                        recipes ground objects with, or null for none (those tasks are disabled then)
-     * @param generationBatch pairs per UNet pass and requests per generation batch
+     * @param generationBatch pairs per UNet pass and requests per generation batch, or {@link GenerationBatch#AUTO}
      * @param regionGivenImage whether local, texture and remove edit the caption's own image when it has one (DDIM
      *                        inversion) rather than one generated from the input caption
      * @param boxThreshold    the built-in grounder's box threshold ({@link GrounderSpec})
@@ -64,8 +64,8 @@ public final class RecipeBook implements AutoCloseable {
             if (diffusionSteps < 1) {
                 throw new IllegalArgumentException("diffusion steps must be positive, got " + diffusionSteps);
             }
-            if (generationBatch < 1) {
-                throw new IllegalArgumentException("the generation batch must be at least 1, got " + generationBatch);
+            if (generationBatch < 1 && generationBatch != GenerationBatch.AUTO) {
+                throw new IllegalArgumentException("the generation batch must be at least 1 (or auto), got " + generationBatch);
             }
             new GrounderSpec(GroundingDinoGrounder.class.getName(), models, boxThreshold, textThreshold); // the thresholds' checks
         }
