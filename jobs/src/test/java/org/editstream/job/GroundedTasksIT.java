@@ -52,28 +52,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  * A restart drill fails the job once; every caption still leaves exactly once.
  */
 class GroundedTasksIT {
-    private record Case(String id, Task task, String caption, String reply) {
-    }
-
     /**
      * One value as the whole range: a mask of k pixels of an N-pixel image covers k / N, and 0.31415 = 6283 / 20000 is
      * that only where N is a multiple of 20000 (these images have 3072 or 4096 pixels).
      */
     private static final double AREA = 0.31415;
 
-    private static final List<Case> REGION = List.of(
-            new Case("local", Task.LOCAL, "a photo of a brown dog on a green lawn",
-                    "{\"instruction\": \"Turn the dog into a cat\", \"output_caption\": \"a photo of a brown cat on a green lawn\", "
-                            + "\"original_object\": \"brown dog\", \"edited_object\": \"brown cat\"}"),
-            new Case("remove", Task.REMOVE, "a photo of a black dog beside a bench",
-                    "{\"instruction\": \"Remove the dog\", \"output_caption\": \"a photo of a bench\", "
-                            + "\"original_object\": \"black dog\"}"),
-            new Case("add", Task.ADD, "a photo of a green lawn",
-                    "{\"instruction\": \"Add a red ball\", \"output_caption\": \"a photo of a red ball on a green lawn\", "
-                            + "\"edited_object\": \"red ball\"}"),
-            new Case("texture", Task.TEXTURE, "a wooden chair in an empty room",
-                    "{\"instruction\": \"Make the chair metal\", \"output_caption\": \"a metal chair in an empty room\", "
-                            + "\"original_object\": \"wooden chair\", \"edited_object\": \"metal chair\"}"));
+    /** RegionTasksIT's local, remove, add and texture captions, with their scripted replies. */
+    private static final List<RegionTasksIT.Case> REGION = RegionTasksIT.CASES.subList(0, 4);
 
     @Test
     void detectSegmentAndRegionTasksGroundWithGroundingDinoAndSamAndMeetTheDetectorCheckAndTheMaskArea(
@@ -95,7 +81,7 @@ class GroundedTasksIT {
                     .withTimeout(Duration.ofSeconds(5));
             Map<Task, Double> anyScore = new EnumMap<>(Task.class);
             Map<Task, Double> anyChange = new EnumMap<>(Task.class);
-            for (Case c : REGION) {
+            for (RegionTasksIT.Case c : REGION) {
                 anyScore.put(c.task(), -1.0); // the generated tasks' CLIP minimums
             }
             for (Task task : Task.values()) {
@@ -125,7 +111,7 @@ class GroundedTasksIT {
             int each = 2;
             try (CaptionProducer producer = new CaptionProducer(config.bootstrapServers(), config.captionsTopic(),
                     config.maxRecordBytes(), Map.of())) {
-                for (Case c : REGION) {
+                for (RegionTasksIT.Case c : REGION) {
                     producer.send(CaptionEvent.newBuilder().setId(c.id()).setCaption(c.caption())
                             .setTaskHint(c.task().name().toLowerCase()).build());
                 }
@@ -165,13 +151,14 @@ class GroundedTasksIT {
                 assertThat(segment.getReason()).isEqualTo(Reason.FILTER_REJECTED);
                 assertThat(segment.getDetail()).matches("FILTER_MASK_AREA: [01]\\.\\d{4} [<>] 0\\.3142 of the image");
             }
-            Rejection texture = rejections.get("texture");
-            assertThat(texture).as("texture rejection; sample: " + samples.get("texture")).isNotNull();
+            assertThat(REGION).extracting(RegionTasksIT.Case::task).containsExactly(Task.LOCAL, Task.REMOVE, Task.ADD, Task.TEXTURE);
+            Rejection texture = rejections.get("r-texture");
+            assertThat(texture).as("texture rejection; sample: " + samples.get("r-texture")).isNotNull();
             assertThat(texture.getDetail()).startsWith("FILTER_MASK_AREA: ");
             Map<String, String> details = Map.of(
-                    "local", "FILTER_DETECTOR_CHECK: where the mask is, 'brown cat' must be found and 'brown dog' not",
-                    "remove", "FILTER_DETECTOR_CHECK: the removed 'black dog' must be found in the input only",
-                    "add", "FILTER_DETECTOR_CHECK: the added 'red ball' must be found in the edited image only");
+                    "r-local", "FILTER_DETECTOR_CHECK: where the mask is, 'brown cat' must be found and 'brown dog' not",
+                    "r-remove", "FILTER_DETECTOR_CHECK: the removed 'black dog' must be found in the input only",
+                    "r-add", "FILTER_DETECTOR_CHECK: the added 'red ball' must be found in the edited image only");
             details.forEach((id, detail) -> {
                 Rejection r = rejections.get(id);
                 assertThat(r).as(id + " rejection; sample: " + samples.get(id)).isNotNull();

@@ -43,10 +43,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * rejection with its reason.
  */
 class RegionTasksIT {
-    private record Case(String id, Task task, String caption, String reply) {
+    /** A caption, its task and the scripted LLM's reply for it. */
+    record Case(String id, Task task, String caption, String reply) {
     }
 
-    private static final List<Case> CASES = List.of(
+    /** The first four are local, remove, add and texture, in that order (GroundedTasksIT takes them too). */
+    static final List<Case> CASES = List.of(
             new Case("r-local", Task.LOCAL, "a photo of a brown dog on a green lawn",
                     "{\"instruction\": \"Turn the dog into a cat\", \"output_caption\": \"a photo of a brown cat on a green lawn\", "
                             + "\"original_object\": \"brown dog\", \"edited_object\": \"brown cat\"}"),
