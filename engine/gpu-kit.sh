@@ -41,7 +41,9 @@ jar cf "$kit/lib/editstream-operators-tests.jar" -C operators/target/test-classe
 mvn -B -q -pl operators dependency:copy-dependencies -DoutputDirectory="$kit/lib" -DexcludeTransitive=false \
   -DincludeArtifactIds=api,pytorch-engine,jna,gson,slf4j-api,jackson-core,jackson-databind,jackson-annotations,assertj-core
 mvn -B -q -pl jobs dependency:copy-dependencies -DoutputDirectory="$kit/lib" -DincludeArtifactIds=picocli
-platform="$(ls ~/.m2/repository/org/junit/platform/junit-platform-engine/ | sort -V | tail -1)"
+# the console launcher of the project's JUnit: Jupiter 5.x goes with the platform's 1.x
+jupiter="$(sed -n 's:.*<junit.version>\(.*\)</junit.version>.*:\1:p' pom.xml | head -1)"
+platform="1.${jupiter#5.}"
 mvn -B -q dependency:copy -Dartifact="org.junit.platform:junit-platform-console-standalone:$platform" -DoutputDirectory="$kit/lib"
 mv "$kit/lib/junit-platform-console-standalone-$platform.jar" "$kit/lib/junit-platform-console-standalone.jar"
 
