@@ -26,11 +26,6 @@ public record GrounderSpec(String className, String models, float boxThreshold, 
         checkThreshold("text", textThreshold);
     }
 
-    /** The built-in grounder's thresholds on the given class. */
-    public static GrounderSpec of(String className, String models) {
-        return new GrounderSpec(className, models, GroundingDinoGrounder.BOX_THRESHOLD, GroundingDinoGrounder.TEXT_THRESHOLD);
-    }
-
     private static void checkThreshold(String which, float value) {
         if (!(value >= 0 && value < 1)) {
             throw new IllegalArgumentException("the " + which + " threshold must lie in [0, 1), got " + value);
