@@ -18,6 +18,7 @@ import org.editstream.models.nn.DeformableAttention;
 import org.editstream.models.nn.GroupNorm;
 import org.editstream.models.nn.LayerNorm;
 import org.editstream.models.nn.Linear;
+import org.editstream.models.nn.Mlp;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -594,28 +595,6 @@ public final class GroundingDino implements AutoCloseable {
 
         NDArray forward(NDArray q, NDArray k, NDArray v, NDArray mask) {
             return out.forward(Attention.attend(query.forward(q), key.forward(k), value.forward(v), heads, mask, null));
-        }
-    }
-
-    /** Linear layers with ReLU between them (the reference's {@code GroundingDinoMLPPredictionHead}). */
-    private static final class Mlp {
-        private final List<Linear> layers = new ArrayList<>();
-
-        Mlp(Parameters p, long in, long hidden, long out, int count) {
-            for (int i = 0; i < count; i++) {
-                layers.add(new Linear(p.child("layers").child(Integer.toString(i)), i == 0 ? in : hidden,
-                        i == count - 1 ? out : hidden, true));
-            }
-        }
-
-        NDArray forward(NDArray x) {
-            for (int i = 0; i < layers.size(); i++) {
-                x = layers.get(i).forward(x);
-                if (i < layers.size() - 1) {
-                    x = x.getNDArrayInternal().relu();
-                }
-            }
-            return x;
         }
     }
 

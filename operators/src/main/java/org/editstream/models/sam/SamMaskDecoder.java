@@ -9,6 +9,7 @@ import org.editstream.models.nn.Attention;
 import org.editstream.models.nn.ConvTranspose2d;
 import org.editstream.models.nn.LayerNorm;
 import org.editstream.models.nn.Linear;
+import org.editstream.models.nn.Mlp;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -165,27 +166,6 @@ final class SamMaskDecoder {
             NDArray q = queries.add(queryPositions);
             keys = norm4.forward(keys.add(imageToToken.forward(k, q, queries)));
             return new NDList(queries, keys);
-        }
-    }
-
-    /** Linear layers with a ReLU between each (none after the last). */
-    private static final class Mlp {
-        private final List<Linear> layers = new ArrayList<>();
-
-        Mlp(Parameters p, long in, long hidden, long out, int depth) {
-            for (int i = 0; i < depth; i++) {
-                layers.add(new Linear(p.child("layers").child(Integer.toString(i)), i == 0 ? in : hidden, i == depth - 1 ? out : hidden, true));
-            }
-        }
-
-        NDArray forward(NDArray x) {
-            for (int i = 0; i < layers.size(); i++) {
-                x = layers.get(i).forward(x);
-                if (i < layers.size() - 1) {
-                    x = x.getNDArrayInternal().relu();
-                }
-            }
-            return x;
         }
     }
 }
