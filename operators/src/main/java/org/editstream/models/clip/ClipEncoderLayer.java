@@ -42,6 +42,6 @@ final class ClipEncoderLayer {
     NDArray forward(NDArray x, NDArray mask) {
         NDArray n = norm1.forward(x);
         x = x.add(out.forward(Attention.attend(q.forward(n), k.forward(n), v.forward(n), heads, mask, null)));
-        return x.add(fc2.forward(act.apply(fc1.forward(norm2.forward(x)))));
+        return x.add(fc2.forward(fc1.forward(norm2.forward(x), act)));
     }
 }

@@ -78,7 +78,7 @@ final class DptHead {
             NDArray x = patchTokens.get(i);
             if (!readouts.isEmpty()) {
                 NDArray readout = x.zerosLike().add(classTokens.get(i).expandDims(1));
-                x = Activation.gelu(readouts.get(i).forward(x.concat(readout, -1)));
+                x = readouts.get(i).forward(x.concat(readout, -1), Activation.GELU);
             }
             long batch = x.getShape().get(0);
             x = x.transpose(0, 2, 1).reshape(batch, x.getShape().get(2), rows, cols);

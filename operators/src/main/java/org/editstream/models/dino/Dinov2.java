@@ -164,7 +164,7 @@ public final class Dinov2 {
             NDArray attended = Attention.attend(qkvOut.get(":, :, 0:" + dim), qkvOut.get(":, :, " + dim + ":" + 2 * dim),
                     qkvOut.get(":, :, " + 2 * dim + ":"), heads, null, null);
             x = x.add(scaled(proj.forward(attended), scale1));
-            return x.add(scaled(fc2.forward(Activation.gelu(fc1.forward(norm2.forward(x)))), scale2));
+            return x.add(scaled(fc2.forward(fc1.forward(norm2.forward(x), Activation.GELU)), scale2));
         }
 
         private static NDArray scaled(NDArray x, NDArray gamma) {

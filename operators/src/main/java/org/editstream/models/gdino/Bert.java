@@ -100,7 +100,7 @@ public final class Bert {
         NDArray forward(NDArray x, NDArray mask) {
             NDArray attended = Attention.attend(query.forward(x), key.forward(x), value.forward(x), heads, mask, null);
             NDArray h = attentionNorm.forward(attentionOut.forward(attended).add(x));
-            return outputNorm.forward(output.forward(act.apply(intermediate.forward(h))).add(h));
+            return outputNorm.forward(output.forward(intermediate.forward(h, act)).add(h));
         }
     }
 }

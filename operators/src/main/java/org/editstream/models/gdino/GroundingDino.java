@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.editstream.models.ModelFolder;
+import org.editstream.models.NativeAllocator;
 import org.editstream.models.Parameters;
 import org.editstream.models.Scoped;
 import org.editstream.models.WeightSet;
@@ -129,6 +130,7 @@ public final class GroundingDino implements AutoCloseable {
 
     /** The checkpoint in a folder of the Hugging Face layout, on the device, with floating-point weights in {@code dtype}. */
     public static GroundingDino load(Path folder, Device device, DataType dtype) {
+        NativeAllocator.tune(); // before the first activations are allocated
         NDManager manager = org.editstream.models.Resident.manager(device);
         try {
             GroundingDinoConfig config = ModelFolder.config(folder, GroundingDinoConfig.class);
@@ -144,6 +146,7 @@ public final class GroundingDino implements AutoCloseable {
 
     /** The model of a config on these weights (random ones for a benchmark at a released size); the manager owns them. */
     public static GroundingDino build(WeightSet weights, GroundingDinoConfig config, NDManager manager) {
+        NativeAllocator.tune();
         return new GroundingDino(manager, weights.root(), config);
     }
 
@@ -621,7 +624,7 @@ public final class GroundingDino implements AutoCloseable {
         NDArray forward(NDArray text, NDArray phraseMask, NDArray positions) {
             NDArray qk = text.add(positions);
             NDArray h = before.forward(text.add(attention.forward(qk, qk, text, phraseMask)));
-            return after.forward(fc2.forward(act.apply(fc1.forward(h))).add(h));
+            return after.forward(fc2.forward(fc1.forward(h, act)).add(h));
         }
     }
 
@@ -661,7 +664,7 @@ public final class GroundingDino implements AutoCloseable {
             NDArray h = selfNorm.forward(hidden.add(self.forward(qk, qk, hidden, null)));
             h = textNorm.forward(h.add(text.forward(h.add(position), e.text(), e.text(), textPadding)));
             h = imageNorm.forward(h.add(image.forward(h.add(position), e.vision(), e.visionMask(), reference, e.shapes())));
-            return finalNorm.forward(fc2.forward(act.apply(fc1.forward(h))).add(h));
+            return finalNorm.forward(fc2.forward(fc1.forward(h, act)).add(h));
         }
     }
 
@@ -688,7 +691,7 @@ public final class GroundingDino implements AutoCloseable {
         NDArray forward(NDArray vision, NDArray position, NDArray visionMask, NDArray reference, List<long[]> shapes) {
             NDArray attended = attention.forward(vision.add(position), vision, visionMask, reference, shapes);
             NDArray h = attentionNorm.forward(vision.add(attended));
-            return finalNorm.forward(fc2.forward(act.apply(fc1.forward(h))).add(h));
+            return finalNorm.forward(fc2.forward(fc1.forward(h, act)).add(h));
         }
     }
 }

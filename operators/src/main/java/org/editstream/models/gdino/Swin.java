@@ -163,7 +163,7 @@ public final class Swin {
                 y = roll(roll(y, 1, shift), 2, shift);
             }
             NDArray h1 = x.add(y.get(":, :" + h + ", :" + w + ", :").reshape(batch, h * w, c));
-            return h1.add(mlpOut.forward(act.apply(intermediate.forward(after.forward(h1)))));
+            return h1.add(mlpOut.forward(intermediate.forward(after.forward(h1), act)));
         }
 
         /**

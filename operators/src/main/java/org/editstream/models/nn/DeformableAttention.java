@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.LongAdder;
  * Multi-scale deformable attention (Deformable DETR; the reference's names {@code sampling_offsets},
  * {@code attention_weights}, {@code value_proj}, {@code output_proj}): each query attends to a few points per head and
  * level, at learned offsets from its reference point, read from the levels' maps by bilinear interpolation
- * ({@link Kernels#deformableSampling}, libtorch's {@code grid_sample}: align_corners false, zero padding).
+ * ({@link Kernels#deformableSampling}: as {@code grid_sample} with align_corners false and zero padding reads them).
  */
 public final class DeformableAttention {
     private static final LongAdder CALLS = new LongAdder();

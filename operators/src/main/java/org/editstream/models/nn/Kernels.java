@@ -75,19 +75,47 @@ final class Kernels {
                 queries = locations.size(1)
                 levels = locations.size(3)
                 points = locations.size(4)
-                grids = 2 * locations - 1
-                samples: List[Tensor] = []
+                device = locations.device
+                int32 = 3  # torch.int32's ScalarType
+                maps: List[Tensor] = []
                 start = 0
+                total = 0
                 for level in range(levels):
                   height = shapes[2 * level]
                   width = shapes[2 * level + 1]
-                  v = value.narrow(1, start, height * width).flatten(2).transpose(1, 2).reshape([batch * heads, dim, height, width])
-                  g = grids.select(3, level).transpose(1, 2).flatten(0, 1)
-                  samples.append(torch.grid_sampler(v, g, 0, 0, False))
+                  m = value.narrow(1, start, height * width).reshape([batch, height, width, heads * dim])
+                  maps.append(torch.constant_pad_nd(m, [0, 0, 1, 2, 1, 2], 0.).reshape([batch, (height + 3) * (width + 3), heads * dim]))
                   start += height * width
-                w = weights.transpose(1, 2).reshape([batch * heads, 1, queries, levels * points])
-                out = (torch.stack(samples, -2).flatten(-2) * w).sum(-1).view([batch, heads * dim, queries])
-                return out.transpose(1, 2).contiguous()
+                  total += (height + 3) * (width + 3)
+                rows = torch.cat(maps, 1).reshape([batch * total * heads, dim])
+                owner = (torch.arange(batch, dtype=int32, device=device).view([batch, 1, 1, 1]) * (total * heads)
+                         + torch.arange(heads, dtype=int32, device=device).view([1, 1, heads, 1]))
+                products = batch * queries * heads
+                entries = points * 4
+                crow = torch.arange(0, products * entries + 1, entries, dtype=int32, device=device)
+                out = value.new_zeros([products, dim])
+                first = 0
+                for level in range(levels):
+                  height = shapes[2 * level]
+                  width = shapes[2 * level + 1]
+                  padded = width + 3
+                  x = (locations.select(3, level).select(-1, 0) * width - 0.5).clamp(-1., float(width)).nan_to_num(-1.)
+                  y = (locations.select(3, level).select(-1, 1) * height - 0.5).clamp(-1., float(height)).nan_to_num(-1.)
+                  x0 = x.floor()
+                  y0 = y.floor()
+                  fx = x - x0
+                  a = weights.select(3, level)
+                  below = a * (y - y0)
+                  above = a - below
+                  values = torch.stack([above - above * fx, above * fx, below - below * fx, below * fx], -1)
+                  corner = (y0 * padded + x0).to(int32) * heads + owner + (first + padded + 1) * heads
+                  steps = torch.tensor([0, heads, padded * heads, (padded + 1) * heads], dtype=int32, device=device)
+                  columns = corner.unsqueeze(-1) + steps
+                  sampling = torch.sparse_csr_tensor(crow, columns.flatten(), values.flatten(), [products, batch * total * heads],
+                                                     dtype=value.dtype, device=device)
+                  out = torch.addmm(out, sampling, rows)
+                  first += (height + 3) * padded
+                return out.view([batch, queries, heads * dim])
               def bicubic_by_scale(self: __torch__.Kernels, x: Tensor, scale_h: float, scale_w: float) -> Tensor:
                 return torch.upsample_bicubic2d(x, None, False, [scale_h, scale_w])
             """;
@@ -121,6 +149,12 @@ final class Kernels {
               def run_unbiased(self: __torch__.PackedLinear, x: Tensor, packed: Tensor) -> Tensor:
                 scalars: List[Optional[number]] = []
                 return ops.mkldnn._linear_pointwise(x, packed, None, "none", scalars, "")
+              def run_activated(self: __torch__.PackedLinear, x: Tensor, packed: Tensor, bias: Tensor, activation: str, algorithm: str) -> Tensor:
+                scalars: List[Optional[number]] = []
+                return ops.mkldnn._linear_pointwise(x, packed, bias, activation, scalars, algorithm)
+              def run_activated_unbiased(self: __torch__.PackedLinear, x: Tensor, packed: Tensor, activation: str, algorithm: str) -> Tensor:
+                scalars: List[Optional[number]] = []
+                return ops.mkldnn._linear_pointwise(x, packed, None, activation, scalars, algorithm)
             """;
 
     private Kernels() {
@@ -140,6 +174,12 @@ final class Kernels {
     static NDArray packedLinear(NDArray x, TorchScript.Value packed, NDArray bias) {
         return bias == null ? linearPackingModule().call("run_unbiased", x.getManager(), x, packed)
                 : linearPackingModule().call("run", x.getManager(), x, packed, bias);
+    }
+
+    /** {@link #packedLinear} with oneDNN's post-op {@code activation} (its {@code algorithm}) applied to the output. */
+    static NDArray packedLinear(NDArray x, TorchScript.Value packed, NDArray bias, String activation, String algorithm) {
+        return bias == null ? linearPackingModule().call("run_activated_unbiased", x.getManager(), x, packed, activation, algorithm)
+                : linearPackingModule().call("run_activated", x.getManager(), x, packed, bias, activation, algorithm);
     }
 
     /** Null when this JVM's libtorch packs linear weights for oneDNN, else why not. */
@@ -219,9 +259,16 @@ final class Kernels {
 
     /**
      * Multi-scale deformable attention's sampling (Deformable DETR): each query's points are read from each level by
-     * bilinear interpolation ({@code grid_sample}: align_corners false, zero outside the map) and summed with their
-     * weights. value [B, S, heads, D] (the levels' maps flattened one after another), shapes [h0, w0, h1, w1, ...],
+     * bilinear interpolation as {@code grid_sample} reads them (align_corners false, zero outside the map) and summed with
+     * their weights. value [B, S, heads, D] (the levels' maps flattened one after another), shapes [h0, w0, h1, w1, ...],
      * locations [B, Q, heads, L, P, 2] as (x, y) in [0, 1], weights [B, Q, heads, L, P]; the result [B, Q, heads * D].
+     *
+     * <p>The weighted sum is a sparse matrix product: each (batch, query, head) row holds, per level, the attention
+     * weight times the bilinear weight of each point's four neighbouring pixels, at those pixels' columns in the value
+     * rows (batch, pixel, head). Each level's map gets a zero border (one pixel before, two after) and the points are
+     * clamped to it, so neighbours outside the map read zeros without a validity mask. Against {@code grid_sample} per
+     * level and the stacked samples weighted and summed, this writes no sample array ([B * heads, D, Q, L * P]): at
+     * grounding-dino-tiny's size on an 800x1333 image, one encoder layer's sampling took 0.1 s instead of 2 s here.
      */
     static NDArray deformableSampling(NDArray value, long[] shapes, NDArray locations, NDArray weights) {
         return module().call("deformable_sampling", value.getManager(), value, shapes, locations, weights);

@@ -6,10 +6,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import org.editstream.models.Parameters;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * y = x W^T + b over the last axis; {@code weight} [out, in], {@code bias} [out] when present.
@@ -87,26 +89,45 @@ public final class Linear {
     }
 
     public NDArray forward(NDArray x) {
+        countFlops(x);
+        TorchScript.Value w = packedFor(x);
+        return w == null ? dense(x) : proof.checked(x.getShape(), Kernels.packedLinear(x, w, bias), () -> dense(x),
+                "packed linear " + weight.getShape() + " of");
+    }
+
+    /**
+     * activation(x W^T + b). Where the layer computes with packed weights and oneDNN has the activation as a post-op
+     * ({@link Activation.Function#fused()}), the product applies it as it writes its output, which saves a pass over
+     * the output (an MLP's widest array); that kernel is proven per input shape on its own, against the dense product
+     * and then the activation.
+     */
+    public NDArray forward(NDArray x, UnaryOperator<NDArray> activation) {
+        countFlops(x);
+        TorchScript.Value w = packedFor(x);
+        if (w == null || !(activation instanceof Activation.Function f) || f.fused() == null) {
+            return activation.apply(w == null ? dense(x) : proof.checked(x.getShape(), Kernels.packedLinear(x, w, bias),
+                    () -> dense(x), "packed linear " + weight.getShape() + " of"));
+        }
+        return proof.checked(x.getShape(), f.name(), Kernels.packedLinear(x, w, bias, f.fused(), f.algorithm()),
+                () -> activation.apply(dense(x)), "packed linear " + weight.getShape() + " with " + f.name() + " of");
+    }
+
+    private void countFlops(NDArray x) {
         if (!x.isEmpty()) {
             Flops.add(Flops.linear(x.size() / x.getShape().tail(), weight.getShape().get(1), weight.getShape().get(0)));
         }
-        return compute(x);
     }
 
-    private NDArray compute(NDArray x) {
+    /** The packed weights to compute x with, or null where the layer computes with the dense ones. */
+    private TorchScript.Value packedFor(NDArray x) {
         if (!packing || x.isEmpty() || proof.fellBack() || !onCpuInFloat32(x) || !onCpuInFloat32(weight) || Kernels.linearPacking() != null) {
-            return dense(x);
+            return null;
         }
         long rows = x.size() / x.getShape().tail();
         if (rows * weight.getShape().get(0) * weight.getShape().get(1) < MIN_PACKED_PRODUCT) {
-            return dense(x);
+            return null;
         }
-        TorchScript.Value w = packed != null ? packed : pack(rows);
-        if (w == null) {
-            return dense(x);
-        }
-        return proof.checked(x.getShape(), Kernels.packedLinear(x, w, bias), () -> dense(x),
-                "packed linear " + weight.getShape() + " of");
+        return packed != null ? packed : pack(rows);
     }
 
     /** Whether this layer computes with packed weights (after its first call on a CPU, unless it fell back). */
@@ -133,9 +154,16 @@ public final class Linear {
         return PACKING.packed() + " packed, " + PACKING.fellBack() + " fell back to libtorch's linear after a mismatch";
     }
 
+    /**
+     * libtorch's product on the dense weights, over x's rows as one matrix: DJL calls the C++ frontend's linear, which
+     * adds the bias in a second pass over the output unless its input is a matrix (then one addmm).
+     */
     private NDArray dense(NDArray x) {
-        return bias == null ? ai.djl.nn.core.Linear.linear(x, weight).singletonOrThrow()
-                : ai.djl.nn.core.Linear.linear(x, weight, bias).singletonOrThrow();
+        Shape s = x.getShape();
+        NDArray rows = s.dimension() == 2 ? x : x.reshape(-1, s.tail());
+        NDArray y = bias == null ? ai.djl.nn.core.Linear.linear(rows, weight).singletonOrThrow()
+                : ai.djl.nn.core.Linear.linear(rows, weight, bias).singletonOrThrow();
+        return s.dimension() == 2 ? y : y.reshape(s.slice(0, s.dimension() - 1).add(weight.getShape().get(0)));
     }
 
     private static boolean onCpuInFloat32(NDArray a) {

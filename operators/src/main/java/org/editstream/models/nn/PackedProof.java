@@ -45,7 +45,11 @@ final class PackedProof {
     private final String reference;
     private final String property;
     private final Counters counters;
-    private final Set<Shape> proven = ConcurrentHashMap.newKeySet();
+    /** An input shape proven for one kernel of the layer (a linear layer's product with and without an activation). */
+    private record Proven(Shape input, String kernel) {
+    }
+
+    private final Set<Proven> proven = ConcurrentHashMap.newKeySet();
     private volatile boolean fellBack;
 
     /**
@@ -66,14 +70,20 @@ final class PackedProof {
 
     /** The packed result {@code out} for an input of this shape when it is proven (now or before), else the reference. */
     NDArray checked(Shape input, NDArray out, Supplier<NDArray> referenceResult, String what) {
-        if (proven.contains(input)) {
+        return checked(input, "", out, referenceResult, what);
+    }
+
+    /** {@link #checked(Shape, NDArray, Supplier, String)} for one of the layer's kernels, each proven on its own. */
+    NDArray checked(Shape input, String kernel, NDArray out, Supplier<NDArray> referenceResult, String what) {
+        Proven key = new Proven(input, kernel);
+        if (proven.contains(key)) {
             return out;
         }
         NDArray expected = referenceResult.get();
         String difference = difference(out, expected);
         if (difference == null) {
             expected.close();
-            provenShape(input);
+            provenShape(key);
             return out;
         }
         out.close();
@@ -108,8 +118,8 @@ final class PackedProof {
         }
     }
 
-    private synchronized void provenShape(Shape shape) {
-        if (!fellBack && proven.add(shape) && proven.size() == 1) {
+    private synchronized void provenShape(Proven key) {
+        if (!fellBack && proven.add(key) && proven.size() == 1) {
             counters.packed.incrementAndGet();
         }
     }

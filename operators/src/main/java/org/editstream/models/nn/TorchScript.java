@@ -74,7 +74,7 @@ public final class TorchScript implements AutoCloseable {
 
     /**
      * Runs a method. Arguments are arrays (passed as tensors), {@code Integer}/{@code Long} (int),
-     * {@code Double}/{@code Float} (float), {@code Boolean} (bool), {@code long[]} (List[int]) or a {@link Value}
+     * {@code Double}/{@code Float} (float), {@code Boolean} (bool), {@code String} (str), {@code long[]} (List[int]) or a {@link Value}
      * an earlier call returned.
      *
      * @return the tensor the method returns, attached to {@code results}
@@ -203,6 +203,8 @@ public final class TorchScript implements AutoCloseable {
             return IValue.from(((Number) argument).doubleValue());
         } else if (argument instanceof Boolean b) {
             return IValue.from(b);
+        } else if (argument instanceof String text) {
+            return IValue.from(text);
         } else if (argument instanceof long[] list) {
             return IValue.listFrom(list);
         }

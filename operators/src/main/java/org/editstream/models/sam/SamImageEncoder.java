@@ -168,7 +168,7 @@ final class SamImageEncoder {
                 }
             }
             x = x.add(attended);
-            return x.add(lin2.forward(Activation.gelu(lin1.forward(norm2.forward(x)))));
+            return x.add(lin2.forward(lin1.forward(norm2.forward(x), Activation.GELU)));
         }
 
         /**

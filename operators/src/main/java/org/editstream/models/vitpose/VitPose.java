@@ -209,7 +209,7 @@ public final class VitPose implements AutoCloseable {
             NDArray projected = qkv.forward(n);
             x = x.add(output.forward(Attention.attend(projected.get(":, :, 0:" + dim), projected.get(":, :, " + dim + ":" + 2 * dim),
                     projected.get(":, :, " + 2 * dim + ":"), heads, null, null)));
-            return x.add(fc2.forward(act.apply(fc1.forward(after.forward(x)))));
+            return x.add(fc2.forward(fc1.forward(after.forward(x), act)));
         }
     }
 }

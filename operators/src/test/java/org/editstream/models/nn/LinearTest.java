@@ -72,4 +72,44 @@ class LinearTest {
             }
         }
     }
+
+    @Test
+    void anActivationFusedIntoTheProductIsTheActivationOfTheFloat64Product() {
+        SoftAssertions softly = new SoftAssertions();
+        try (NDManager m = NDManager.newBaseManager()) {
+            m.getEngine().setRandomSeed(12);
+            Parameters p = WeightSet.random(m, DataType.FLOAT32).root();
+            int layer = 0;
+            for (Activation.Function act : List.of(Activation.GELU, Activation.RELU, Activation.SILU, Activation.QUICK_GELU)) {
+                for (long[] s : new long[][] {{4096, 256, 1024}, {3, 40, 24}}) {
+                    for (boolean biased : new boolean[] {true, false}) {
+                        Parameters lp = p.child("layer" + layer++);
+                        Linear linear = new Linear(lp, s[1], s[2], biased);
+                        NDArray weight = lp.get("weight", s[2], s[1]).toType(DataType.FLOAT64, true);
+                        NDArray bias = biased ? lp.get("bias", s[2]).toType(DataType.FLOAT64, true) : null;
+                        NDArray x = m.randomNormal(new Shape(2, s[0], s[1]));
+                        NDArray x64 = x.toType(DataType.FLOAT64, true);
+                        NDArray product = bias == null ? ai.djl.nn.core.Linear.linear(x64, weight).singletonOrThrow()
+                                : ai.djl.nn.core.Linear.linear(x64, weight, bias).singletonOrThrow();
+                        NDArray expected = act.apply(product).toType(DataType.FLOAT32, true);
+                        String name = String.format("%s after %d rows, %d -> %d%s", act.name(), s[0], s[1], s[2], biased ? ", biased" : "");
+                        // twice: the first call proves the fused kernel for the shape, the second uses it unchecked
+                        for (int call = 0; call < 2; call++) {
+                            NDArray actual = linear.forward(x, act);
+                            softly.assertThat(PackedProof.difference(actual, expected))
+                                    .as("%s, call %d (packed %s, fell back %s)", name, call, linear.isPacked(), linear.fellBack()).isNull();
+                        }
+                        if (2 * s[0] * s[1] * s[2] >= Linear.MIN_PACKED_PRODUCT && Kernels.linearPacking() == null
+                                && Boolean.parseBoolean(System.getProperty(Linear.PACKED_PROPERTY, "true"))) {
+                            softly.assertThat(linear.isPacked() || linear.fellBack()).as("%s packed or fell back", name).isTrue();
+                        }
+                        // the plain product of the same layer and shape is proven on its own
+                        softly.assertThat(PackedProof.difference(linear.forward(x), product.toType(DataType.FLOAT32, true)))
+                                .as("%s without the activation", name).isNull();
+                    }
+                }
+            }
+        }
+        softly.assertAll();
+    }
 }

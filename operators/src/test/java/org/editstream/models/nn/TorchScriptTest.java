@@ -17,6 +17,10 @@ class TorchScriptTest {
                     if negate:
                       y = -y
                     return y
+                  def signed(self: __torch__.Affine, x: Tensor, sign: str) -> Tensor:
+                    if sign == "minus":
+                      return -x
+                    return x
                 """);
              NDManager m = NDManager.newBaseManager()) {
             NDArray x = m.create(new float[] {1f, 2f, 3f});
@@ -26,8 +30,12 @@ class TorchScriptTest {
             assertThat(y.getManager()).isSameAs(m);
             // results are ordinary arrays: the models add into what a kernel returned
             assertThat(y.addi(1f).toFloatArray()).containsExactly(4f, 6f, 8f);
-            assertThatThrownBy(() -> module.call("scaled", m, x, "two", 1, false))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("java.lang.String");
+            assertThat(module.call("signed", m, x, "minus").toFloatArray()).containsExactly(-1f, -2f, -3f);
+            assertThat(module.call("signed", m, x, "plus").toFloatArray()).containsExactly(1f, 2f, 3f);
+            assertThatThrownBy(() -> module.call("scaled", m, x, new StringBuilder("two"), 1, false))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("java.lang.StringBuilder");
+            // a value of the wrong TorchScript type is refused by the method's schema
+            assertThatThrownBy(() -> module.call("scaled", m, x, "two", 1, false)).hasMessageContaining("Expected a value of type 'float'");
         }
     }
 
