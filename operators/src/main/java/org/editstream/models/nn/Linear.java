@@ -90,9 +90,7 @@ public final class Linear {
 
     public NDArray forward(NDArray x) {
         countFlops(x);
-        TorchScript.Value w = packedFor(x);
-        return w == null ? dense(x) : proof.checked(x.getShape(), Kernels.packedLinear(x, w, bias), () -> dense(x),
-                "packed linear " + weight.getShape() + " of");
+        return product(x, packedFor(x));
     }
 
     /**
@@ -105,11 +103,16 @@ public final class Linear {
         countFlops(x);
         TorchScript.Value w = packedFor(x);
         if (w == null || !(activation instanceof Activation.Function f) || f.fused() == null) {
-            return activation.apply(w == null ? dense(x) : proof.checked(x.getShape(), Kernels.packedLinear(x, w, bias),
-                    () -> dense(x), "packed linear " + weight.getShape() + " of"));
+            return activation.apply(product(x, w));
         }
         return proof.checked(x.getShape(), f.name(), Kernels.packedLinear(x, w, bias, f.fused(), f.algorithm()),
                 () -> activation.apply(dense(x)), "packed linear " + weight.getShape() + " with " + f.name() + " of");
+    }
+
+    /** x W^T + b: packed (and proven for x's shape) where {@code w} is the packed weights, dense where it is null. */
+    private NDArray product(NDArray x, TorchScript.Value w) {
+        return w == null ? dense(x) : proof.checked(x.getShape(), Kernels.packedLinear(x, w, bias), () -> dense(x),
+                "packed linear " + weight.getShape() + " of");
     }
 
     private void countFlops(NDArray x) {
