@@ -79,6 +79,13 @@ class ExportIT {
      * restored (the restart drill) and when its input ends, whatever the size.
      */
     private static final int SMALL_FILES_PER_FOLDER = 2 * PARALLELISM;
+    /**
+     * The size from which a compacted Parquet file counts as having reached the target. Flink compacts a folder once its
+     * files reach the target; the Parquet compactor writes their rows again as one file, with one footer and one set of
+     * column chunks where the inputs had one each, so the result can be smaller than the inputs that reached the target
+     * (46,083 bytes for 48 KiB in one run). Shards are their inputs' entries concatenated and keep the full size.
+     */
+    private static final long PARQUET_REACHED_BYTES = TARGET_BYTES * 7 / 8;
 
     private Path work;
     private EmbeddedKafka kafka;
@@ -171,7 +178,8 @@ class ExportIT {
                 }
                 // a folder's files reach the target, but for those compacted at the end of the input and around the
                 // restart, by each compactor subtask
-                assertThat(sizes.stream().filter(s -> s < TARGET_BYTES).count()).as(kind + " " + sizes)
+                long reached = kind.equals("parquet") ? PARQUET_REACHED_BYTES : TARGET_BYTES;
+                assertThat(sizes.stream().filter(s -> s < reached).count()).as(kind + " " + sizes)
                         .isLessThanOrEqualTo(SMALL_FILES_PER_FOLDER);
                 checkpointFiles += folder.size();
             }
