@@ -62,6 +62,16 @@ case "$full" in *+cu*) flavour="${full##*+}" ;; esac
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
+# a CUDA libtorch on a machine without the NVIDIA driver: with a cu flavour DJL loads libcaffe2_nvrtc.so up front, and
+# that needs the driver's libcuda.so.1 (torch in Python loads it only on first use). The cpu flavour lets the engine
+# load there and run on the CPU; the JNI still links libtorch_cuda.
+if [ "$flavour" != "cpu" ]; then
+  printf '#include <dlfcn.h>\nint main(void) { return dlopen("libcuda.so.1", RTLD_LAZY) ? 0 : 1; }\n' > "$work/driver.c"
+  if ! { g++ -x c "$work/driver.c" -o "$work/driver" -ldl 2>/dev/null && "$work/driver"; }; then
+    echo "no libcuda.so.1 (the NVIDIA driver) here: torch $full will run on the CPU, under DJL's cpu flavour"
+    flavour="cpu"
+  fi
+fi
 if [ -z "$source" ]; then
   vendored="$root/../shared/vendor/djl-$djl-pytorch-jni-src.tar.gz"
   if [ -f "$vendored" ]; then

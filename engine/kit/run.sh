@@ -26,6 +26,7 @@ engines="$kit/engines"
 "$kit/build-jni.sh" --torch "$torch_dir" --djl-source "$kit/jni/djl-src.tar.gz" --header "$kit/jni/include" \
   --djl-version "$djl" --out "$engines/pytorch/jni" > "$out/build-jni.log" 2>&1
 jni_status=$?
+grep "NVIDIA driver" "$out/build-jni.log" || true
 tail -3 "$out/build-jni.log"
 if [ $jni_status -ne 0 ]; then
   echo "the JNI build failed (see build-jni.log)" >&2
