@@ -81,9 +81,17 @@ def main():
     if device.type == "cuda":
         report["gpu"] = torch.cuda.get_device_name(0)
 
+    def write():
+        # after every row: a run stopped part-way (the kit's time limit, a crash) still leaves its rows
+        with open(args.json, "w") as f:
+            json.dump(report, f, indent=2)
+
     def row(name, seconds, **extra):
         report["rows"].append(dict(row=name, seconds=seconds, **extra))
         print(json.dumps(report["rows"][-1]), flush=True)
+        write()
+
+    write()
 
     precisions = [p for p in args.precision.split(",") if p]
     with torch.inference_mode():
@@ -96,7 +104,7 @@ def main():
         from diffusers.models.unets.unet_2d_condition import UNet2DConditionModel
     except ImportError as e:
         report["diffusers"] = "not importable: %s" % e
-        json.dump(report, open(args.json, "w"), indent=2)
+        write()
         return
     import diffusers
     report["diffusers"] = diffusers.__version__
@@ -140,7 +148,7 @@ def main():
         del unet
         if device.type == "cuda":
             torch.cuda.empty_cache()
-    json.dump(report, open(args.json, "w"), indent=2)
+    write()
 
 
 if __name__ == "__main__":

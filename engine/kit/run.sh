@@ -4,7 +4,11 @@
 # that machine's device (CUDA when torch has it) against the fixtures the kit carries, runs the engine's benchmark and
 # the PyTorch/diffusers reference at the sizes for that device, and writes one JSON of results: $OUT/gpu-kit.json.
 #
-#   OUT=DIR [PYTHON=python3] [KIT_SIZES=gpu|cpu] run.sh
+#   OUT=DIR [PYTHON=python3] [KIT_SIZES=gpu|cpu] [KIT_SECONDS=510] run.sh
+#
+# KIT_SECONDS bounds the whole run (the device's calls stop at 9 minutes): the parity tests, the benchmark and the
+# reference each get a share of what is left and are stopped at it; both benchmarks write their JSON after every row,
+# so a stopped step keeps the rows it finished, and the results JSON is always written (a stopped step's status: 124).
 set -uo pipefail
 kit="$(cd "$(dirname "$0")" && pwd)"
 out="${OUT:-$kit/out}"
@@ -14,6 +18,14 @@ log="$out/gpu-kit.log"
 exec > >(tee -a "$log") 2>&1
 started=$(date +%s)
 step() { echo "== $(( $(date +%s) - started )) s: $*"; }
+budget="${KIT_SECONDS:-510}"
+# seconds for the next step: NUM/DEN of what is left after keeping RESERVE for the steps after it, at most CAP
+limit() { # NUM DEN RESERVE [CAP]
+  local s=$(( (budget - ($(date +%s) - started) - $3) * $1 / $2 ))
+  [ $# -gt 3 ] && [ "$s" -gt "$4" ] && s=$4
+  [ "$s" -lt 10 ] && s=10
+  echo "$s"
+}
 
 torch_dir="$("$python" -c 'import os, torch; print(os.path.dirname(torch.__file__))')" || { echo "no torch in $python" >&2; exit 2; }
 cuda="$("$python" -c 'import torch; print("yes" if torch.cuda.is_available() else "no")')"
@@ -48,7 +60,7 @@ fi
 
 step "parity tests on the device"
 classes="$(ls "$kit"/lib/*.jar | grep -v console-standalone | paste -sd:)"
-java "${jvm[@]}" -jar "$kit/lib/junit-platform-console-standalone.jar" execute --class-path "$classes" \
+timeout -k 10 "$(limit 1 1 120 240)" java "${jvm[@]}" -jar "$kit/lib/junit-platform-console-standalone.jar" execute --class-path "$classes" \
   --disable-banner --details=summary --reports-dir "$out/parity" \
   $(sed 's/^/--select-class /' "$kit/parity-tests.txt") > "$out/parity.log" 2>&1
 parity_status=$?
@@ -64,14 +76,16 @@ else
          --batch-steps 2 --unet-config "$kit/shared/fixtures/sd-tiny/unet/config.json")
   pipeline=(--pipeline "$kit/shared/fixtures/sd-tiny")
 fi
-java "${jvm[@]}" -cp "$kit/lib/*" org.editstream.cli.EngineKit engine "${bench[@]}" "${pipeline[@]}" \
+# the reference takes about as long as the engine where diffusers came with the kit, next to nothing without it
+share=(1 1 40); [ -d "$kit/python/diffusers" ] && share=(1 2 20)
+timeout -k 10 "$(limit "${share[@]}")" java "${jvm[@]}" -cp "$kit/lib/*" org.editstream.cli.EngineKit engine "${bench[@]}" "${pipeline[@]}" \
   --json "$out/engine.json" > "$out/engine.log" 2>&1
 engine_status=$?
 grep -v "^WARN\|INFO" "$out/engine.log" | tail -25
 
 step "the PyTorch reference"
 # the same rows' options (the reference builds its pipeline-free loop from the UNet config); diffusers from the kit
-PYTHONPATH="$kit/python${PYTHONPATH:+:$PYTHONPATH}" "$python" "$kit/reference_bench.py" --json "$out/reference.json" \
+PYTHONPATH="$kit/python${PYTHONPATH:+:$PYTHONPATH}" timeout -k 10 "$(limit 1 1 15)" "$python" "$kit/reference_bench.py" --json "$out/reference.json" \
   "${bench[@]}" > "$out/reference.log" 2>&1
 reference_status=$?
 tail -12 "$out/reference.log"

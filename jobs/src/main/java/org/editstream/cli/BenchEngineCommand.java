@@ -25,6 +25,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -100,13 +101,13 @@ class BenchEngineCommand implements Callable<Integer> {
 
     private final ObjectMapper mapper = new ObjectMapper();
     private final ArrayNode rows = mapper.createArrayNode();
+    private final ObjectNode report = mapper.createObjectNode().set("rows", rows);
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         Device dev = device.device();
         List<DataType> types = precisions.stream().map(Devices::precision).toList();
-        ObjectNode report = mapper.createObjectNode();
         report.put("device", dev.toString()).put("engine", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion())
                 .put("djl", Engine.getDjlVersion()).put("gpus", Engine.getInstance().getGpuCount())
                 .put("cores", Runtime.getRuntime().availableProcessors()).put("attention", Attention.unobservedLayers());
@@ -114,6 +115,7 @@ class BenchEngineCommand implements Callable<Integer> {
                 Engine.getDjlVersion(), Engine.getInstance().getGpuCount(), Runtime.getRuntime().availableProcessors(),
                 Attention.unobservedLayers());
         out.flush();
+        writeJson();
         Map<DataType, Double> peak = new LinkedHashMap<>();
         for (DataType type : types) {
             try (NDManager m = NDManager.newBaseManager(dev)) {
@@ -153,13 +155,18 @@ class BenchEngineCommand implements Callable<Integer> {
             }
         }
         if (json != null) {
-            report.set("rows", rows);
-            Files.createDirectories(json.toAbsolutePath().getParent());
-            mapper.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), report);
             out.println("wrote " + json);
         }
         out.flush();
         return 0;
+    }
+
+    /** Writes the rows so far to --json: a run stopped part-way (a time limit, a crash) still leaves them. */
+    private void writeJson() throws IOException {
+        if (json != null) {
+            Files.createDirectories(json.toAbsolutePath().getParent());
+            mapper.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), report);
+        }
     }
 
     /** The pair rows: one pair at --pair-steps, then pairs per second at each generation batch. */
@@ -199,7 +206,8 @@ class BenchEngineCommand implements Callable<Integer> {
                 "a photo of a red dog on the grass at night number " + i, random.split());
     }
 
-    private void row(PrintWriter out, String name, double seconds, Double tflops, Double mfu, Double pairsPerSecond) {
+    private void row(PrintWriter out, String name, double seconds, Double tflops, Double mfu, Double pairsPerSecond)
+            throws IOException {
         ObjectNode row = rows.addObject().put("row", name).put("seconds", seconds);
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-58s %9.3f s", name, seconds));
         if (tflops != null) {
@@ -216,6 +224,7 @@ class BenchEngineCommand implements Callable<Integer> {
         }
         out.println(line);
         out.flush();
+        writeJson();
     }
 
     private static String name(DataType type) {
