@@ -60,7 +60,10 @@ fi
 
 step "parity tests on the device"
 classes="$(ls "$kit"/lib/*.jar | grep -v console-standalone | paste -sd:)"
-timeout -k 10 "$(limit 1 1 120 240)" java "${jvm[@]}" -jar "$kit/lib/junit-platform-console-standalone.jar" execute --class-path "$classes" \
+# float32 parity against goldens made in float32 on a CPU: libtorch lets cuDNN run float32 convolutions as TF32 (10
+# mantissa bits) by default, and DJL has no switch for it; NVIDIA_TF32_OVERRIDE=0 turns TF32 off in NVIDIA's libraries.
+# The benchmarks keep libtorch's defaults, the same on both sides.
+NVIDIA_TF32_OVERRIDE=0 timeout -k 10 "$(limit 1 1 120 240)" java "${jvm[@]}" -jar "$kit/lib/junit-platform-console-standalone.jar" execute --class-path "$classes" \
   --disable-banner --details=summary --reports-dir "$out/parity" \
   $(sed 's/^/--select-class /' "$kit/parity-tests.txt") > "$out/parity.log" 2>&1
 parity_status=$?
