@@ -47,11 +47,13 @@ platform="1.${jupiter#5.}"
 mvn -B -q dependency:copy -Dartifact="org.junit.platform:junit-platform-console-standalone:$platform" -DoutputDirectory="$kit/lib"
 mv "$kit/lib/junit-platform-console-standalone-$platform.jar" "$kit/lib/junit-platform-console-standalone.jar"
 
-# the parity tests the kit runs on the device (model code only: no Flink, Kafka or image store in them)
+# the parity tests the kit runs on the device (model code only: no Flink, Kafka or image store in them), and the
+# batcher's out-of-memory splitting on real device memory (skipped without a GPU)
 printf '%s\n' org.editstream.models.EngineVersionTest org.editstream.diffusion.UNetParityTest \
   org.editstream.diffusion.VaeParityTest org.editstream.diffusion.PipelineParityTest \
   org.editstream.diffusion.AttentionControlParityTest org.editstream.diffusion.PlugAndPlayParityTest \
-  org.editstream.models.clip.ClipTextParityTest org.editstream.models.clip.ClipModelParityTest > "$kit/parity-tests.txt"
+  org.editstream.models.clip.ClipTextParityTest org.editstream.models.clip.ClipModelParityTest \
+  org.editstream.models.BatcherOnDeviceTest > "$kit/parity-tests.txt"
 
 # a Java runtime of the modules those need; its include/ holds jni.h for the JNI build there
 classpath="$(ls "$kit"/lib/*.jar | grep -v console-standalone | paste -sd:)"
